@@ -1,0 +1,148 @@
+"""Admin for staff: bills with their actions, sources and ids; sessions; import runs and stage changes."""
+
+from django.contrib import admin
+
+from .models import (
+    Bill,
+    BillAction,
+    BillExternalId,
+    BillSource,
+    BillSponsorship,
+    ImportRun,
+    Jurisdiction,
+    LegislativeSession,
+    StageChange,
+)
+
+IMPORTED_BILL_FIELDS = (
+    "jurisdiction",
+    "session",
+    "identifier",
+    "source_identifier",
+    "title",
+    "summary",
+    "classification",
+    "subjects",
+    "url",
+    "stage",
+    "stage_date",
+    "furthest_stage",
+    "furthest_stage_date",
+    "first_action_date",
+    "latest_action_date",
+    "latest_action_description",
+    "updated_at",
+)
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "ocd_id", "unicameral", "carries_over")
+    list_filter = ("kind", "unicameral", "carries_over")
+    search_fields = ("name", "code", "ocd_id")
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(LegislativeSession)
+class LegislativeSessionAdmin(admin.ModelAdmin):
+    list_display = ("identifier", "name", "jurisdiction", "classification", "start_date", "end_date", "ended")
+    list_filter = ("classification", "ended", "jurisdiction__kind")
+    search_fields = ("identifier", "name", "jurisdiction__name", "jurisdiction__code")
+    autocomplete_fields = ("jurisdiction",)
+    list_select_related = ("jurisdiction",)
+
+
+class BillActionInline(admin.TabularInline):
+    model = BillAction
+    extra = 0
+    fields = ("order", "date", "chamber", "description", "classification")
+    readonly_fields = fields  # imported: an edit here would be overwritten by the next import
+    can_delete = False
+
+
+class BillSponsorshipInline(admin.TabularInline):
+    model = BillSponsorship
+    extra = 0
+    readonly_fields = ("name", "primary", "classification", "entity_type")
+    can_delete = False
+
+
+class BillSourceInline(admin.TabularInline):
+    model = BillSource
+    extra = 0
+    readonly_fields = ("url", "note")
+    can_delete = False
+
+
+class BillExternalIdInline(admin.TabularInline):
+    model = BillExternalId
+    extra = 0
+    readonly_fields = ("source", "external_id")
+    can_delete = False
+
+
+class StageChangeInline(admin.TabularInline):
+    model = StageChange
+    extra = 0
+    readonly_fields = ("from_stage", "to_stage", "date", "source", "seen_at", "import_run")
+    can_delete = False
+
+
+@admin.register(Bill)
+class BillAdmin(admin.ModelAdmin):
+    list_display = ("identifier", "jurisdiction", "session", "title", "stage", "stage_date", "latest_action_date")
+    list_filter = ("stage", "furthest_stage", "jurisdiction__kind", "jurisdiction")
+    search_fields = ("identifier", "source_identifier", "title", "popular_title", "external_ids__external_id")
+    list_select_related = ("jurisdiction", "session")
+    autocomplete_fields = ("jurisdiction", "session")
+    date_hierarchy = "latest_action_date"
+    readonly_fields = IMPORTED_BILL_FIELDS
+    fieldsets = (
+        ("Editorial (staff)", {"fields": ("popular_title", "staff_notes")}),
+        ("Imported (read only: the next import would overwrite an edit)", {"fields": IMPORTED_BILL_FIELDS}),
+    )
+    inlines = (
+        BillActionInline,
+        BillSponsorshipInline,
+        BillSourceInline,
+        BillExternalIdInline,
+        StageChangeInline,
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False  # bills come from the sources through the importers
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "started_at",
+        "source",
+        "scope",
+        "status",
+        "inserted",
+        "updated",
+        "unchanged",
+        "failed",
+        "requests",
+        "duration",
+    )
+    list_filter = ("source", "status")
+    search_fields = ("scope", "note")
+    date_hierarchy = "started_at"
+    readonly_fields = [field.name for field in ImportRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(admin.ModelAdmin):
+    list_display = ("bill", "from_stage", "to_stage", "date", "source", "seen_at")
+    list_filter = ("to_stage", "source")
+    search_fields = ("bill__identifier", "bill__title")
+    list_select_related = ("bill__jurisdiction", "bill__session")
+    readonly_fields = ("bill", "from_stage", "to_stage", "date", "source", "seen_at", "import_run")
+
+    def has_add_permission(self, request) -> bool:
+        return False

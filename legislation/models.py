@@ -1,0 +1,272 @@
+"""Jurisdictions, sessions and bills as the sources report them, and the record of every import.
+
+Imported fields are written only by the importers; editorial fields (`popular_title`, `staff_notes`) only by staff,
+so that a re-import never overwrites what people wrote.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .choices import PENDING_STAGES, JurisdictionKind, Source, Stage
+
+
+class JurisdictionQuerySet(models.QuerySet["Jurisdiction"]):
+    def legislatures(self) -> JurisdictionQuerySet:
+        """States, DC, territories and Congress: the places with bills."""
+        return self.filter(
+            kind__in=[
+                JurisdictionKind.FEDERAL,
+                JurisdictionKind.STATE,
+                JurisdictionKind.DISTRICT,
+                JurisdictionKind.TERRITORY,
+            ]
+        )
+
+
+class Jurisdiction(models.Model):
+    code = models.SlugField(
+        max_length=60, unique=True, help_text="Lowercase postal code for states and territories (ca, dc, pr, us)."
+    )
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=JurisdictionKind.choices)
+    ocd_id = models.CharField("OCD id", max_length=255, unique=True)
+    # A county's state must not vanish under it: deleting a state with local jurisdictions is refused.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    unicameral = models.BooleanField(default=False, help_text="One chamber passes bills (Nebraska, DC council).")
+    carries_over = models.BooleanField(
+        default=False,
+        help_text="Pending bills carry over to the next session of the same legislature instead of dying.",
+    )
+
+    objects = JurisdictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SessionClassification(models.TextChoices):
+    PRIMARY = "primary", "Regular"
+    SPECIAL = "special", "Special"
+
+
+class LegislativeSession(models.Model):
+    # Sessions exist only inside their jurisdiction; a jurisdiction with bills is protected by Bill.jurisdiction.
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="sessions")
+    identifier = models.CharField(max_length=100, help_text="As the sources name it: 20232024, 88, 118, 2024R1.")
+    name = models.CharField(max_length=200, blank=True)
+    classification = models.CharField(
+        max_length=20, choices=SessionClassification.choices, default=SessionClassification.PRIMARY
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    ended = models.BooleanField(default=False, help_text="Adjourned sine die, as reported by a source.")
+
+    class Meta:
+        ordering = ["jurisdiction", "-start_date", "-identifier"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "identifier"], name="unique_session_per_jurisdiction")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction.code.upper()} {self.name or self.identifier}"
+
+    def has_ended(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.ended or (self.end_date is not None and self.end_date < today)
+
+
+class BillQuerySet(models.QuerySet["Bill"]):
+    def pending(self) -> BillQuerySet:
+        return self.filter(stage__in=PENDING_STAGES)
+
+    def enacted(self) -> BillQuerySet:
+        return self.filter(stage=Stage.ENACTED)
+
+    def for_list(self) -> BillQuerySet:
+        """What every list of bills shows, in a fixed number of queries."""
+        return self.select_related("jurisdiction", "session")
+
+
+class Bill(models.Model):
+    # A bill is evidence behind links and progress: deleting its jurisdiction or session must be deliberate.
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="bills")
+    session = models.ForeignKey(LegislativeSession, on_delete=models.PROTECT, related_name="bills")
+    identifier = models.CharField(max_length=50, help_text="Normalised: HB 1044, SB 180, HR 21, HJRES 3.")
+    source_identifier = models.CharField(max_length=50, blank=True, help_text="As the source spells it.")
+    title = models.TextField()
+    summary = models.TextField(blank=True)
+    classification = models.JSONField(default=list, blank=True)
+    subjects = models.JSONField(default=list, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+
+    # Derived from the actions by legislation.stages, never typed in by hand.
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.INTRODUCED, db_index=True)
+    stage_date = models.DateField(null=True, blank=True)
+    furthest_stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.INTRODUCED)
+    furthest_stage_date = models.DateField(null=True, blank=True)
+    first_action_date = models.DateField(null=True, blank=True)
+    latest_action_date = models.DateField(null=True, blank=True, db_index=True)
+    latest_action_description = models.TextField(blank=True)
+
+    # Import bookkeeping: a hash of the imported content lets a re-import skip unchanged bills without a write.
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+
+    # Editorial fields: written by staff, never by an import.
+    popular_title = models.CharField(max_length=300, blank=True, help_text="A name people know the bill by.")
+    staff_notes = models.TextField(blank=True)
+
+    objects = BillQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["jurisdiction__code", "session__identifier", "identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "session", "identifier"], name="unique_bill_per_jurisdiction_session"
+            )
+        ]
+        indexes = [models.Index(fields=["jurisdiction", "stage"], name="bill_jurisdiction_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction.code.upper()} {self.identifier} ({self.session.identifier})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:bill-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_pending(self) -> bool:
+        return self.stage in PENDING_STAGES
+
+
+class BillAction(models.Model):
+    # Actions are part of the bill; they go with it.
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="actions")
+    order = models.PositiveIntegerField()
+    date = models.DateField(null=True, blank=True)
+    description = models.TextField()
+    chamber = models.CharField(max_length=20, blank=True, help_text="upper, lower, executive or legislature")
+    actor = models.CharField(max_length=200, blank=True)
+    classification = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["bill", "order"]
+        constraints = [models.UniqueConstraint(fields=["bill", "order"], name="unique_action_order_per_bill")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.description[:60]}"
+
+
+class BillSponsorship(models.Model):
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="sponsorships")
+    name = models.CharField(max_length=300)
+    primary = models.BooleanField(default=False)
+    classification = models.CharField(max_length=50, blank=True)
+    entity_type = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["bill", "-primary", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BillSource(models.Model):
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(max_length=1000)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["bill", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class BillExternalId(models.Model):
+    """A bill's id at one source (ocd-bill/..., a LegiScan bill_id, congress-type-number)."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="external_ids")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    external_id = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["source"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="unique_external_id_per_source"),
+            models.UniqueConstraint(fields=["bill", "source"], name="unique_source_per_bill"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+
+class ImportRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Partly failed"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class ImportRunQuerySet(models.QuerySet["ImportRun"]):
+    def successful(self) -> ImportRunQuerySet:
+        return self.filter(status__in=[ImportRunStatus.SUCCEEDED, ImportRunStatus.PARTIAL])
+
+
+class ImportRun(models.Model):
+    """One import or sync: what it covered, what it did and what went wrong."""
+
+    source = models.CharField(max_length=20, choices=Source.choices)
+    scope = models.CharField(max_length=300, blank=True, help_text="Files, or jurisdiction and kind of sync.")
+    status = models.CharField(max_length=20, choices=ImportRunStatus.choices, default=ImportRunStatus.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0, help_text="Requests spent at the source.")
+    errors = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.scope} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self) -> datetime.timedelta | None:
+        return self.finished_at - self.started_at if self.finished_at else None
+
+
+class StageChange(models.Model):
+    """A bill moved from one stage to another, as seen by an import."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    date = models.DateField(null=True, blank=True, help_text="When the bill reached the new stage.")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Runs are pruned eventually; the change itself stays.
+    import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-seen_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(from_stage=models.F("to_stage")), name="stage_changed")]
+
+    def __str__(self) -> str:
+        return f"{self.bill}: {self.from_stage or '-'} -> {self.to_stage}"
