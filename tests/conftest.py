@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ def fixtures_dir() -> Path:
 @pytest.fixture
 def seeded(db: None) -> None:
     """The report, its recommendations and every jurisdiction, as `manage.py seed` loads them."""
-    call_command("seed", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed", stdout=io.StringIO())
 
 
 @pytest.fixture
