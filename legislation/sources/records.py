@@ -1,0 +1,256 @@
+"""Plain records that every source parser produces, and the reading helpers the parsers share.
+
+The three providers (Open States, LegiScan, Congress.gov) are parsed into the same frozen dataclasses, so the
+importers and the stage mapping never see a provider's JSON. Nothing here touches the ORM or the network.
+
+Parsers read payloads through the small ``as_*`` helpers below: each takes the value and the place it came from
+(``"results[3].actions[2].date"``) and either returns a clean Python value or raises :class:`ParseError` naming
+that place, so a bad file can be reported precisely (the caller adds the file name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+
+class ParseError(ValueError):
+    """A payload could not be read; ``where`` is the path inside it, e.g. ``bill.progress[1].date``."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+        self.where = where
+        self.message = message
+
+    def inside(self, prefix: str) -> ParseError:
+        """The same error, located under ``prefix`` (an outer key or index)."""
+        return type(self)(join_path(prefix, self.where), self.message)
+
+
+class SourceError(ParseError):
+    """The source answered with an error envelope (LegiScan ``status: ERROR``, an API ``error`` object)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StageResult:
+    """A bill's current stage and the furthest milestone it reached, each with the date it was reached."""
+
+    stage: str
+    stage_date: date | None
+    furthest_stage: str
+    furthest_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """One action in a bill's history; ``classification`` uses the Open States action vocabulary."""
+
+    order: int
+    date: date | None
+    description: str
+    chamber: str  # 'upper' | 'lower' | 'executive' | 'legislature' | ''
+    actor: str  # organization name as the source gives it
+    classification: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SponsorRecord:
+    name: str
+    primary: bool
+    classification: str = ""
+    entity_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLinkRecord:
+    url: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A legislative session; ``ended`` and ``carries_over`` are None when the payload does not say."""
+
+    identifier: str
+    name: str
+    classification: str = ""  # 'primary' | 'special' | ''
+    start_date: date | None = None
+    end_date: date | None = None
+    ended: bool | None = None
+    carries_over: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BillRecord:
+    """A bill as one source describes it.
+
+    ``status`` is computed from the actions alone; the session-end rule (``stages.apply_session_end``) is left to
+    the caller, which knows about sessions beyond this payload. ``extras["actions_included"]`` is always set: when
+    False the payload did not carry actions (a list entry, a bill fetched without them), so existing actions must
+    be kept rather than replaced by an empty list.
+    """
+
+    source: str
+    source_id: str
+    jurisdiction: str  # lowercase postal code: 'ca', 'dc', 'pr', 'us'
+    session: SessionRecord
+    identifier: str  # normalised, see normalise_identifier
+    source_identifier: str  # as the source spells it
+    title: str
+    status: StageResult
+    summary: str = ""
+    classification: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    actions: tuple[ActionRecord, ...] = ()
+    sponsors: tuple[SponsorRecord, ...] = ()
+    sources: tuple[SourceLinkRecord, ...] = ()
+    external_ids: tuple[tuple[str, str], ...] = ()  # (source, id) pairs, including this source's own
+    url: str = ""
+    updated_at: datetime | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def join_path(prefix: str, where: str) -> str:
+    """``join_path("results[3]", "actions[2].date") == "results[3].actions[2].date"``."""
+    if not prefix or not where:
+        return prefix or where
+    return prefix + ("" if where.startswith("[") else ".") + where
+
+
+@contextmanager
+def located(prefix: str) -> Iterator[None]:
+    """Re-raise any ParseError from the block with its place prefixed by ``prefix``."""
+    try:
+        yield
+    except ParseError as exc:
+        raise exc.inside(prefix) from None
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def as_mapping(value: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ParseError(where, f"expected an object, got {_kind(value)}")
+    return value
+
+
+def as_list(value: object, where: str, *, default_empty: bool = False) -> list[Any]:
+    """A JSON array; with ``default_empty`` a missing value (None) reads as []."""
+    if value is None and default_empty:
+        return []
+    if not isinstance(value, list):
+        raise ParseError(where, f"expected a list, got {_kind(value)}")
+    return value
+
+
+def require(obj: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in obj:
+        raise ParseError(join_path(where, key), "missing")
+    return obj[key]
+
+
+def as_str(value: object, where: str, *, required: bool = False) -> str:
+    """Text, trimmed; None reads as "" unless ``required``. Numbers are accepted (ids often come as numbers)."""
+    if value is None or value == "":
+        if required:
+            raise ParseError(where, "must not be empty")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ParseError(where, f"expected text, got {_kind(value)}")
+    return str(value).strip()
+
+
+def as_int(value: object, where: str) -> int:
+    """An integer, also from a string of digits ("4"), as LegiScan sends some numbers."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise ParseError(where, f"expected an integer, got {value!r}")
+
+
+_TRUE = frozenset({"1", "y", "yes", "true", "t"})
+_FALSE = frozenset({"0", "n", "no", "false", "f"})
+
+
+def as_bool(value: object, where: str) -> bool | None:
+    """True/False from booleans, 0/1, "Y"/"N", "true"/"false"; None or "" (not said) reads as None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ParseError(where, f"expected a yes/no value, got {value!r}")
+
+
+def as_str_tuple(value: object, where: str) -> tuple[str, ...]:
+    """A list of strings (None reads as empty); blank entries are dropped."""
+    items = as_list(value, where, default_empty=True)
+    texts = (as_str(item, f"{where}[{index}]") for index, item in enumerate(items))
+    return tuple(text for text in texts if text)
+
+
+_ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[T ])")
+
+
+def _iso(value: object, where: str) -> date | datetime | None:
+    """The date or datetime in an ISO string; None for the sources' ways of saying "no date"."""
+    if value is None or isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ParseError(where, f"expected a date, got {_kind(value)}")
+    text = value.strip()
+    if not text or text.startswith("0000-00-00"):
+        return None
+    if not _ISO_DATE_START.match(text):
+        raise ParseError(where, f"not a date: {value!r}")
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise ParseError(where, f"not a date: {value!r}") from None
+
+
+def parse_date(value: object, where: str) -> date | None:
+    """A calendar date from "YYYY-MM-DD" or an ISO datetime (the date as written, not converted to UTC).
+
+    "", None and LegiScan's "0000-00-00" mean no date and give None; anything else unreadable is a ParseError.
+    """
+    parsed = _iso(value, where)
+    return parsed.date() if isinstance(parsed, datetime) else parsed
+
+
+def parse_datetime(value: object, where: str) -> datetime | None:
+    """An aware datetime; a bare date is midnight UTC and a naive time is taken as UTC (sources' update times)."""
+    parsed = _iso(value, where)
+    if parsed is None:
+        return None
+    if not isinstance(parsed, datetime):
+        parsed = datetime(parsed.year, parsed.month, parsed.day)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_IDENTIFIER = re.compile(r"([A-Z][A-Z.\s-]*?)[\s.-]*0*(\d+)([A-Z]*)")
+
+
+def normalise_identifier(raw: str) -> str:
+    """Letters upper-case, one space, number without leading zeros: "H.J.Res. 3" -> "HJRES 3", "SB 0180" -> "SB 180".
+
+    Identifiers that are not letters followed by a number are only upper-cased with their spaces collapsed.
+    """
+    text = " ".join(raw.upper().split())
+    match = _IDENTIFIER.fullmatch(text)
+    if not match:
+        return text
+    prefix, number, suffix = match.groups()
+    return f"{re.sub(r'[^A-Z]', '', prefix)} {number}{suffix}"
