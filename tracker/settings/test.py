@@ -2,13 +2,18 @@
 
 import os
 
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tracker")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-os.environ.setdefault("DJANGO_DEBUG", "false")
+TEST_DEFAULTS = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/tracker",
+    "REDIS_URL": "redis://127.0.0.1:6379/14",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
+    "DJANGO_DEBUG": "false",
+}
+for name, value in TEST_DEFAULTS.items():
+    if not os.environ.get(name):  # unset or empty
+        os.environ[name] = value
 
-from .base import *  # noqa: F403
-from .base import VAR_DIR
+from .base import *  # noqa: E402, F403
+from .base import VAR_DIR  # noqa: E402
 
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
 # Hashing passwords for real only slows the suite down.

@@ -1,0 +1,60 @@
+import datetime
+
+import pytest
+from django.db import IntegrityError
+
+from legislation.choices import Stage
+from legislation.models import Bill, BillExternalId, LegislativeSession
+from tests.factories import BillFactory, JurisdictionFactory, LegislativeSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bill_identifier_is_unique_per_jurisdiction_and_session():
+    bill = BillFactory(identifier="HB 1")
+    with pytest.raises(IntegrityError):
+        BillFactory(jurisdiction=bill.jurisdiction, session=bill.session, identifier="HB 1")
+
+
+def test_same_identifier_in_another_session_is_another_bill():
+    bill = BillFactory(identifier="HB 1")
+    other_session = LegislativeSessionFactory(jurisdiction=bill.jurisdiction, identifier="2026")
+    BillFactory(jurisdiction=bill.jurisdiction, session=other_session, identifier="HB 1")
+    assert Bill.objects.filter(identifier="HB 1").count() == 2
+
+
+def test_external_id_is_unique_per_source():
+    first, second = BillFactory(), BillFactory()
+    BillExternalId.objects.create(bill=first, source="legiscan", external_id="123")
+    BillExternalId.objects.create(bill=second, source="congress", external_id="123")
+    with pytest.raises(IntegrityError):
+        BillExternalId.objects.create(bill=second, source="legiscan", external_id="123")
+
+
+def test_session_identifier_is_unique_per_jurisdiction():
+    session = LegislativeSessionFactory(identifier="88")
+    LegislativeSessionFactory(identifier="88", jurisdiction=JurisdictionFactory(code="zz"))
+    with pytest.raises(IntegrityError):
+        LegislativeSession.objects.create(jurisdiction=session.jurisdiction, identifier="88")
+
+
+@pytest.mark.parametrize(
+    ("ended", "end_date", "expected"),
+    [
+        (True, None, True),
+        (False, datetime.date(2024, 3, 7), True),
+        (False, datetime.date(2024, 3, 9), False),
+        (False, None, False),
+    ],
+)
+def test_session_has_ended(ended, end_date, expected):
+    session = LegislativeSessionFactory(ended=ended, end_date=end_date)
+    assert session.has_ended(today=datetime.date(2024, 3, 8)) is expected
+
+
+def test_pending_and_enacted_querysets():
+    pending = BillFactory(stage=Stage.PASSED_ORIGIN)
+    enacted = BillFactory(stage=Stage.ENACTED)
+    BillFactory(stage=Stage.DIED)
+    assert list(Bill.objects.pending()) == [pending]
+    assert list(Bill.objects.enacted()) == [enacted]

@@ -1,0 +1,52 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from tests.factories import BillFactory, BillLinkFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_the_report_and_its_five_audiences(client, seeded):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Rethinking the &quot;Drug Dealer&quot;" in html
+    assert "outside of the failed apparatus of criminalization" in html
+    for name in (
+        "Police and prosecutors",
+        "Local, state and federal policymakers",
+        "Service providers",
+        "Advocates, journalists and other cultural influencers",
+        "Researchers",
+    ):
+        assert f">{name}</h2>" in html
+    assert "not yet\n        transcribed" in html
+
+
+def test_home_before_seeding_says_how_to_seed(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "manage.py seed" in response.content.decode()
+
+
+def test_every_admin_list_and_change_page_loads_for_staff(client, seeded, staff_user):
+    BillLinkFactory(bill=BillFactory())
+    client.force_login(staff_user)
+    changed_pages = 0
+    for model in admin.site._registry:
+        opts = model._meta
+        list_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        assert client.get(list_url).status_code == 200, list_url
+        obj = model._default_manager.first()
+        if obj is not None:
+            change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+            assert client.get(change_url).status_code == 200, change_url
+            changed_pages += 1
+    assert changed_pages >= 8  # jurisdictions, sessions, bills, report, audiences, recommendations, links, users...
+
+
+def test_admin_requires_login(client):
+    response = client.get(reverse("admin:legislation_bill_changelist"))
+    assert response.status_code == 302
+
