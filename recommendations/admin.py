@@ -1,9 +1,10 @@
 """Admin for staff: the report and recommendations, links with their history, progress with its history."""
 
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Audience, BillLink, Progress, Recommendation, Report
+from .models import Audience, BillLink, Progress, ProgressBasis, Recommendation, Report
 from .services import progress_recompute
 
 
@@ -70,8 +71,24 @@ class BillLinkAdmin(SimpleHistoryAdmin):
         progress_recompute(recommendation=obj.recommendation, jurisdiction=obj.bill.jurisdiction)
 
 
+class ProgressForm(forms.ModelForm):
+    class Meta:
+        model = Progress
+        fields = ("recommendation", "jurisdiction", "status", "basis", "reason", "evidence_url")
+
+    def clean(self) -> dict:
+        """A status other than the computed one is a staff review: it needs a reason and evidence."""
+        data = super().clean()
+        if self.instance.pk and data.get("status") != self.instance.computed_status:
+            data["basis"] = ProgressBasis.REVIEWED
+        if data.get("basis") == ProgressBasis.REVIEWED and not (data.get("reason") and data.get("evidence_url")):
+            raise forms.ValidationError("A reviewed status needs a reason and an evidence URL.")
+        return data
+
+
 @admin.register(Progress)
 class ProgressAdmin(SimpleHistoryAdmin):
+    form = ProgressForm
     list_display = ("recommendation", "jurisdiction", "status", "basis", "computed_status", "updated_at")
     list_filter = ("status", "basis", "recommendation", "jurisdiction")
     search_fields = ("jurisdiction__name", "jurisdiction__code", "recommendation__code", "reason")

@@ -2,7 +2,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import BillFactory, BillLinkFactory
+from tests.factories import BillFactory, BillLinkFactory, RecommendationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +50,31 @@ def test_admin_requires_login(client):
     response = client.get(reverse("admin:legislation_bill_changelist"))
     assert response.status_code == 302
 
+
+
+def test_admin_progress_override_without_evidence_is_refused(client, staff_user):
+    from recommendations.models import Progress
+    from recommendations.services import bill_link_create
+
+    bill_link_create(recommendation=RecommendationFactory(), bill=BillFactory(), effect="advances", rationale="Why.")
+    progress = Progress.objects.get()
+    client.force_login(staff_user)
+    url = reverse("admin:recommendations_progress_change", args=[progress.pk])
+    form = {
+        "recommendation": progress.recommendation_id,
+        "jurisdiction": progress.jurisdiction_id,
+        "status": "achieved",
+        "basis": "computed",
+        "reason": "",
+        "evidence_url": "",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "needs a reason and an evidence URL" in response.content.decode()
+    progress.refresh_from_db()
+    assert progress.status == "in_progress"
+
+    response = client.post(url, {**form, "reason": "Signed.", "evidence_url": "https://example.org/law"})
+    assert response.status_code == 302
+    progress.refresh_from_db()
+    assert (progress.status, progress.basis, progress.updated_by) == ("achieved", "reviewed", staff_user)
