@@ -383,12 +383,13 @@ def rules_as_text() -> list[dict[str, Any]]:
 # Links to the report's recommendations (codes in ../shared/data/report.yaml). The rationale describes the bill
 # relative to the recommendation, from its summary in demo_bills.json; effect comes from the bill's direction.
 # --------------------------------------------------------------------------------------------------------------
-_CLEAN_SLATE = ("clears eligible records in general rather than drug-selling convictions in particular, so it bears "
-                "on PM-1 only for the drug-sale convictions it covers")
+_CLEAN_SLATE = ("clears eligible records in general, not drug-selling convictions in particular, so it bears on PM-1 "
+                "only insofar as such convictions are eligible")
 _POSSESSION_ONLY = ("changes possession, not selling or distribution, penalties, so it relates to PM-1 (criminal laws "
                     "and sentencing for selling and distribution) only as the nearest recommendation to lawmakers")
 _DRUG_CHECKING = ("the report's summary names no drug checking, so SP-1 (service providers equipping retail-level "
-                  "sellers with information) is only the closest fit: the law lets drug-checking supplies be used")
+                  "sellers with information) is only the closest fit, as the bill concerns the legal use of drug "
+                  "checking")
 LINKS: dict[tuple[str, str], tuple[str, str]] = {
     ("us", "S. 756"): ("PM-1", "Reduced federal mandatory minimums for certain repeat drug offenses, broadened the "
                                "safety valve and made the Fair Sentencing Act's crack changes retroactive."),
@@ -398,8 +399,9 @@ LINKS: dict[tuple[str, str], tuple[str, str]] = {
                                 "minimums, narrowing the crack/powder disparity."),
     ("us", "S. 331"): ("PM-1", "Applies fentanyl-analogue trafficking thresholds and mandatory minimums to all "
                                "fentanyl-related substances, extending mandatory minimums for distribution."),
-    ("us", "H.R. 27"): ("PM-1", "House version of the HALT Fentanyl Act: permanent Schedule I class with the "
-                                "matching trafficking penalties, including mandatory minimums."),
+    ("us", "H.R. 27"): ("PM-1", "House version of the HALT Fentanyl Act: permanent Schedule I class for "
+                                "fentanyl-related substances with the corresponding trafficking penalties; the "
+                                "Senate's S. 331 was enacted instead."),
     ("ca", "SB 180"): ("PM-1", "Repealed the three-year sentence enhancement for each prior drug-sales conviction "
                                "(except priors involving a minor); not retroactive."),
     ("ca", "SB 483"): ("PM-1", "Made the repeal of the prior drug-conviction enhancement retroactive, requiring "
@@ -451,7 +453,7 @@ LINKS: dict[tuple[str, str], tuple[str, str]] = {
     ("mi", "HB 4980"): ("PM-1", "Automatic expungement of eligible misdemeanors after seven years and non-assaultive "
                                 f"felonies after ten; it {_CLEAN_SLATE}."),
     ("nv", "SB 35"): ("PM-1", "Created fentanyl trafficking offenses at lower quantity thresholds and penalties for "
-                              "undisclosed fentanyl in products sold."),
+                              "knowingly selling fentanyl-laced products without disclosure."),
     ("fl", "HB 477"): ("PM-1", "Made fentanyl distribution causing death a form of murder and created fentanyl "
                                "trafficking offenses with mandatory minimum prison terms."),
     ("fl", "SB 164"): ("SP-1", "Removed fentanyl testing products from the drug paraphernalia definition; "
