@@ -26,9 +26,9 @@ class ParseError(ValueError):
         self.where = where
         self.message = message
 
-    def inside(self, prefix: str) -> ParseError:
-        """The same error, located under ``prefix`` (an outer key or index)."""
-        return type(self)(join_path(prefix, self.where), self.message)
+    def inside(self, prefix: str, separator: str = ".") -> ParseError:
+        """The same error, located under ``prefix`` (an outer key or index, or a file name)."""
+        return type(self)(join_path(prefix, self.where, separator), self.message)
 
 
 class SourceError(ParseError):
@@ -114,20 +114,21 @@ class BillRecord:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def join_path(prefix: str, where: str) -> str:
+def join_path(prefix: str, where: str, separator: str = ".") -> str:
     """``join_path("results[3]", "actions[2].date") == "results[3].actions[2].date"``."""
     if not prefix or not where:
         return prefix or where
-    return prefix + ("" if where.startswith("[") else ".") + where
+    return prefix + ("" if where.startswith("[") else separator) + where
 
 
 @contextmanager
-def located(prefix: str) -> Iterator[None]:
-    """Re-raise any ParseError from the block with its place prefixed by ``prefix``."""
+def located(prefix: str, separator: str = ".") -> Iterator[None]:
+    """Re-raise any ParseError from the block with its place prefixed by ``prefix`` (a key, or with
+    ``separator=":"`` a file inside an archive: ``AK/2011/bill/HB1.json:bill.progress[1]``)."""
     try:
         yield
     except ParseError as exc:
-        raise exc.inside(prefix) from None
+        raise exc.inside(prefix, separator) from None
 
 
 def _kind(value: object) -> str:
@@ -254,3 +255,61 @@ def normalise_identifier(raw: str) -> str:
         return text
     prefix, number, suffix = match.groups()
     return f"{re.sub(r'[^A-Z]', '', prefix)} {number}{suffix}"
+
+
+class Node:
+    """A JSON object read with its place in the payload, so every error names where it happened.
+
+    ``Node(payload, "bill").text("title")`` reads ``bill.title``; ``node.nodes("history")`` yields the entries of
+    ``bill.history`` as Nodes located at ``bill.history[0]``, ``bill.history[1]``, ...
+    """
+
+    __slots__ = ("data", "where")
+
+    def __init__(self, value: object, where: str = "") -> None:
+        self.data = as_mapping(value, where)
+        self.where = where
+
+    def at(self, key: str) -> str:
+        return join_path(self.where, key)
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def get(self, key: str) -> Any:
+        return self.data.get(key)
+
+    def require(self, key: str) -> Any:
+        return require(self.data, key, self.where)
+
+    def text(self, key: str, *, required: bool = False) -> str:
+        value = self.require(key) if required else self.data.get(key)
+        return as_str(value, self.at(key), required=required)
+
+    def integer(self, key: str) -> int:
+        return as_int(self.require(key), self.at(key))
+
+    def flag(self, key: str) -> bool | None:
+        return as_bool(self.data.get(key), self.at(key))
+
+    def date(self, key: str) -> date | None:
+        return parse_date(self.data.get(key), self.at(key))
+
+    def datetime(self, key: str) -> datetime | None:
+        return parse_datetime(self.data.get(key), self.at(key))
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        return as_str_tuple(self.data.get(key), self.at(key))
+
+    def node(self, key: str) -> Node:
+        return Node(self.require(key), self.at(key))
+
+    def optional_node(self, key: str) -> Node | None:
+        value = self.data.get(key)
+        return None if value is None else Node(value, self.at(key))
+
+    def nodes(self, key: str) -> list[Node]:
+        """The objects in the list at ``key``; a missing or null list reads as empty."""
+        where = self.at(key)
+        items = as_list(self.get(key), where, default_empty=True)
+        return [Node(item, f"{where}[{index}]") for index, item in enumerate(items)]
