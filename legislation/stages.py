@@ -334,5 +334,8 @@ def apply_session_end(
 
 
 def congress_end_date(congress: int) -> date:
-    """The nth Congress ends at noon on January 3 of year 1789 + 2n (20th Amendment): the 117th on 2023-01-03."""
+    """The nth Congress ends at noon on January 3 of year 1789 + 2n: the 117th on 2023-01-03.
+
+    That is the 20th Amendment's date, which holds from the 73rd Congress on; earlier Congresses ended in March.
+    """
     return date(1789 + 2 * congress, 1, 3)
