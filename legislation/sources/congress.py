@@ -112,8 +112,11 @@ _TEXT_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"signed by (?:the )?president", ("executive-signature",)),
     (r"presented to (?:the )?president", ("executive-receipt",)),
     (r"^failed of passage", ("failure",)),
-    (r"^(?:[\w ]*resolution |bill |measure )?(?:passed|agreed to)(?:/agreed to)?(?: in)?(?: the)? (?:house|senate)\b",
-     ("passage",)),
+    (
+        r"^(?:[\w ]*resolution |bill |measure )?(?:passed|agreed to)(?:/agreed to)?"
+        r"(?: in)?(?: the)? (?:house|senate)\b",
+        ("passage",),
+    ),
     (r"^(?:introduced|submitted) in", ("introduction",)),
     (r"^received in .*\breferred to", ("receipt", "referral-committee")),
     (r"^received in", ("receipt",)),

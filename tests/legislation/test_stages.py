@@ -87,9 +87,7 @@ def test_enrolled_is_passed_legislature() -> None:
 
 def test_unicameral_passage_is_passed_legislature() -> None:
     actions = [act(1, "introduction", chamber="legislature"), act(6, "passage", chamber="legislature")]
-    assert stage_from_openstates(actions, unicameral=True) == result(
-        "passed_legislature", 6, "passed_legislature", 6
-    )
+    assert stage_from_openstates(actions, unicameral=True) == result("passed_legislature", 6, "passed_legislature", 6)
 
 
 def test_passage_with_unknown_chamber_counts_only_as_first_chamber() -> None:
