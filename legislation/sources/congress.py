@@ -299,6 +299,8 @@ def parse_payloads(files: Iterable[tuple[str, object]]) -> list[BillRecord]:
                 raise ParseError("", "not a Congress.gov bill, actions, cosponsors or bill list response")
             if kind in ("actions", "cosponsors") and bill_key(payload) is None:
                 raise ParseError("request", "does not say which bill this response belongs to")
+            if kind == "actions":
+                parse_actions(payload)  # read here too, so that an error names this file rather than the bill's
         kinds[kind].append((name, payload))
     cosponsors = {bill_key(payload): payload for _, payload in kinds["cosponsors"]}
     names = {id(payload): name for name, payload in kinds["bill"]}
