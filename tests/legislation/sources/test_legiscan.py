@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 import zipfile
 from collections import Counter
 from datetime import date
@@ -18,6 +19,7 @@ from legislation.sources.legiscan import (
     parse_payload,
 )
 from legislation.sources.records import ParseError, SessionRecord, SourceError
+from legislation.stages import stage_from_legiscan
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "legiscan"
 
@@ -275,3 +277,45 @@ def test_zip_without_bills_is_not_a_dataset(tmp_path: Path) -> None:
         archive.writestr("README.md", "nothing")
     with pytest.raises(ParseError, match="not a LegiScan dataset"):
         list(iter_dataset_zip(path))
+
+
+# --- The manual's status/progress table --------------------------------------------------------------------
+
+
+def test_status_and_progress_codes_are_mapped_as_the_manual_defines_them() -> None:
+    """The v1.85 table: 0 N/A ... 6 Failed are statuses; 7 Override ... 12 Draft occur only in progress."""
+    manual = (FIXTURES / "manual_examples.txt").read_text()
+    table = manual.rsplit("Status / Progress table", 1)[1]
+    names = dict(re.findall(r"^(\d+) (N/A|[A-Z][a-z]+(?: [A-Z]+[a-z]*)?)", table, re.MULTILINE))
+    assert names == {
+        "0": "N/A",
+        "1": "Introduced",
+        "2": "Engrossed",
+        "3": "Enrolled",
+        "4": "Passed",
+        "5": "Vetoed",
+        "6": "Failed",
+        "7": "Override",
+        "8": "Chaptered",
+        "9": "Refer",
+        "10": "Report Pass",
+        "11": "Report DNP",
+        "12": "Draft",
+    }
+    furthest = {
+        event: stage_from_legiscan(1, None, [(date(2020, 1, 1), event)]).furthest_stage for event in range(1, 13)
+    }
+    assert furthest == {
+        1: "introduced",
+        2: "passed_origin",
+        3: "passed_legislature",
+        4: "enacted",
+        5: "passed_legislature",
+        6: "introduced",  # a failure is no milestone; the status (1) still shows introduction
+        7: "enacted",
+        8: "enacted",
+        9: "in_committee",
+        10: "in_committee",
+        11: "in_committee",
+        12: "introduced",  # a draft event is below the introduced status
+    }
