@@ -7,6 +7,8 @@ so that a re-import never overwrites what people wrote.
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Iterable
 
 from django.db import models
 from django.db.models import Q
@@ -58,6 +60,34 @@ class SessionClassification(models.TextChoices):
     SPECIAL = "special", "Special"
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _identifier_key(identifier: str) -> tuple[tuple[int, int | str], ...]:
+    """Natural order of session identifiers: numbers compare as numbers (88 < 881, 2021 < 2021v)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.lower()) for part in _DIGITS.split(identifier) if part)
+
+
+def _same_naming_scheme(first: str, second: str) -> bool:
+    """Identifiers can be ordered when their leading numbers have as many digits (2017-2018 / 2019-2020, 187th /
+    191st) or one extends the other (88 / 881, 2021 / 2021v). A LegiScan session id (1646) and an Open States
+    identifier (133) in the same state are different schemes, and neither says which session came later."""
+    numbers = (_DIGITS.search(first), _DIGITS.search(second))
+    if not all(numbers):
+        return False
+    return first.startswith(second) or second.startswith(first) or len(numbers[0][1]) == len(numbers[1][1])
+
+
+class LegislativeSessionQuerySet(models.QuerySet["LegislativeSession"]):
+    def over_ids(self, *, today: datetime.date | None = None) -> set[int]:
+        """Ids of the sessions in this queryset that are over (see LegislativeSession.is_over)."""
+        sessions = list(self)
+        siblings = list(
+            LegislativeSession.objects.filter(jurisdiction_id__in={session.jurisdiction_id for session in sessions})
+        )
+        return {session.pk for session in sessions if session.is_over(siblings=siblings, today=today)}
+
+
 class LegislativeSession(models.Model):
     # Sessions exist only inside their jurisdiction; a jurisdiction with bills is protected by Bill.jurisdiction.
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="sessions")
@@ -69,6 +99,8 @@ class LegislativeSession(models.Model):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     ended = models.BooleanField(default=False, help_text="Adjourned sine die, as reported by a source.")
+
+    objects = LegislativeSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["jurisdiction", "-start_date", "-identifier"]
@@ -82,6 +114,35 @@ class LegislativeSession(models.Model):
     def has_ended(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.ended or (self.end_date is not None and self.end_date < today)
+
+    def is_later_than(self, other: LegislativeSession) -> bool:
+        """This session came after `other`: a later start date when both are known, else a later identifier in
+        natural order, provided both identifiers follow the same naming scheme (otherwise nothing is known)."""
+        if self.start_date and other.start_date:
+            return self.start_date > other.start_date
+        return _same_naming_scheme(self.identifier, other.identifier) and (
+            _identifier_key(self.identifier) > _identifier_key(other.identifier)
+        )
+
+    def is_over(self, *, siblings: Iterable[LegislativeSession], today: datetime.date | None = None) -> bool:
+        """The session-end rule, the one place it is decided (importers and sweeps call it).
+
+        A session is over when a source says it adjourned sine die (`ended`), when its end date has passed, or when
+        a later session of the same jurisdiction (`is_later_than`) has started: legislatures sit one regular
+        session at a time, and sources often list a new session without closing the old one. A later session
+        whose start date is still in the future does not count (Open States lists the next session ahead of time).
+        `siblings` are the jurisdiction's sessions (others are ignored), so callers can load them once.
+        """
+        today = today or timezone.localdate()
+        if self.has_ended(today):
+            return True
+        return any(
+            other.jurisdiction_id == self.jurisdiction_id
+            and other.pk != self.pk
+            and (other.start_date is None or other.start_date <= today)
+            and other.is_later_than(self)
+            for other in siblings
+        )
 
 
 class BillQuerySet(models.QuerySet["Bill"]):
