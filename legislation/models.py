@@ -331,3 +331,51 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bill}: {self.from_stage or '-'} -> {self.to_stage}"
+
+
+# --- Sync bookkeeping (legislation/sync.py) ---------------------------------------------------------------------
+
+
+class SourceCursor(models.Model):
+    """Where the last successful sync of one source and scope stopped, so the next one asks only for what is newer.
+
+    ``value`` is the source's own marker: the latest ``updated_at`` seen (Open States), the end of the last listed
+    window (Congress.gov ``toDateTime``), or a dataset's ``dataset_hash`` (LegiScan backfill).
+    """
+
+    source = models.CharField(max_length=20, choices=Source.choices)
+    scope = models.CharField(max_length=200, help_text="sync:ca, dataset:1748, discovery:3 ...")
+    value = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["source", "scope"]
+        constraints = [models.UniqueConstraint(fields=["source", "scope"], name="unique_cursor_per_source_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.scope}: {self.value}"
+
+
+class RemoteBillState(models.Model):
+    """What a source last said about one of its bills, to skip detail requests when nothing moved.
+
+    ``marker`` is LegiScan's ``change_hash`` or a fingerprint of a Congress.gov list entry (its ``updateDate`` and
+    latest action). It is written only after the bill was imported, so a failed import is fetched again.
+    ``container`` is where the bill is listed (a LegiScan session id), so the next sync lists the right session.
+    Keyed by the source's id rather than the bill, since a bill's ids may be merged or corrected by an import.
+    """
+
+    source = models.CharField(max_length=20, choices=Source.choices)
+    external_id = models.CharField(max_length=200)
+    marker = models.CharField(max_length=200, blank=True)
+    container = models.CharField(max_length=100, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["source", "external_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="unique_remote_state_per_source_bill")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id} {self.marker}"

@@ -181,3 +181,101 @@ class Progress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recommendation.code} in {self.jurisdiction.code}: {self.status}"
+
+
+# --- Discovery and triage (recommendations/discovery.py) --------------------------------------------------------
+
+
+class SavedSearch(models.Model):
+    """Keywords that find bills bearing on a recommendation; discovery runs them and queues what it finds.
+
+    ``keywords``: one term or phrase per line (or comma-separated). A bill matches any of them: they are sent as
+    ``"term one" OR "term two"`` to Open States and LegiScan full-text search, and matched against bill titles
+    for Congress.gov (whose API has no text search).
+    """
+
+    # A saved search exists for its recommendation.
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=200, blank=True)
+    keywords = models.TextField(help_text="One term or phrase per line, or separated by commas.")
+    jurisdictions = models.ManyToManyField(
+        Jurisdiction, blank=True, related_name="+", help_text="Leave empty to search everywhere."
+    )
+    sources = models.JSONField(
+        default=list, blank=True, help_text='Source codes such as ["openstates", "legiscan"]; empty means all.'
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["recommendation", "name", "id"]
+        verbose_name_plural = "saved searches"
+
+    def __str__(self) -> str:
+        return self.name or f"{self.recommendation.code}: {self.keywords[:60]}"
+
+    @property
+    def terms(self) -> list[str]:
+        """The keywords, one per term, blanks and duplicates dropped."""
+        seen: dict[str, None] = {}
+        for line in self.keywords.replace(",", "\n").splitlines():
+            term = " ".join(line.split()).strip("\"'")
+            if term:
+                seen.setdefault(term, None)
+        return list(seen)
+
+    def runs_on(self, source: str) -> bool:
+        return not self.sources or source in self.sources
+
+
+class TriageStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class TriageCandidateQuerySet(models.QuerySet["TriageCandidate"]):
+    def pending(self) -> TriageCandidateQuerySet:
+        return self.filter(status=TriageStatus.PENDING)
+
+    def for_list(self) -> TriageCandidateQuerySet:
+        return self.select_related("recommendation", "bill__jurisdiction", "bill__session", "saved_search")
+
+
+class TriageCandidate(models.Model):
+    """A bill discovery found for a recommendation, waiting for staff to link it (accept) or not (reject).
+
+    Discovery only ever adds candidates; a link is made by a person. A rejected bill is not queued again.
+    """
+
+    # A candidate belongs to its recommendation; a bill with candidates goes with them (nothing was decided on it
+    # that a link does not record).
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="triage_candidates")
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="triage_candidates")
+    # The search may be edited or deleted later; what it found stays.
+    saved_search = models.ForeignKey(
+        SavedSearch, null=True, blank=True, on_delete=models.SET_NULL, related_name="candidates"
+    )
+    source = models.CharField(max_length=20, blank=True)
+    query = models.CharField(max_length=500, blank=True, help_text="The search that found the bill.")
+    first_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=TriageStatus.choices, default=TriageStatus.PENDING)
+    # Accounts may be removed; the decision stays, unattributed.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    objects = TriageCandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["status", "-first_seen_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["recommendation", "bill"], name="unique_candidate_per_recommendation_bill")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill} for {self.recommendation.code} ({self.status})"

@@ -200,3 +200,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- Sync -------------------------------------------------------------------------------------------------------
+# Live sync from the sources (legislation/sync.py, docs/sync.md). Budgets are per key tier: raise them for a paid
+# Open States tier (bronze 40/min and 1,000/day) or a larger LegiScan plan.
+OPENSTATES_RATE_PER_MINUTE = env.int("OPENSTATES_RATE_PER_MINUTE", default=10)
+OPENSTATES_RATE_PER_DAY = env.int("OPENSTATES_RATE_PER_DAY", default=250)
+LEGISCAN_MONTHLY_LIMIT = env.int("LEGISCAN_MONTHLY_LIMIT", default=30000)
+LEGISCAN_RESERVE = env.int("LEGISCAN_RESERVE", default=1000)  # never spent by the sync: kept for people
+CONGRESS_MIN_REMAINING = env.int("CONGRESS_MIN_REMAINING", default=50)  # stop before X-Ratelimit-Remaining hits 0
+SYNC_HTTP_TIMEOUT = env.float("SYNC_HTTP_TIMEOUT", default=30.0)  # seconds to wait for a response
+SYNC_HTTP_CONNECT_TIMEOUT = env.float("SYNC_HTTP_CONNECT_TIMEOUT", default=10.0)
+SYNC_HTTP_ATTEMPTS = env.int("SYNC_HTTP_ATTEMPTS", default=4)  # per request, before the task's own retries
+SYNC_HTTP_BACKOFF = env.float("SYNC_HTTP_BACKOFF", default=2.0)  # first backoff and jitter, seconds
+SYNC_HTTP_BACKOFF_MAX = env.float("SYNC_HTTP_BACKOFF_MAX", default=60.0)
+SYNC_RETRY_AFTER_MAX = env.float("SYNC_RETRY_AFTER_MAX", default=120.0)  # longer Retry-After: the task retries
+SYNC_RATE_MAX_WAIT = env.float("SYNC_RATE_MAX_WAIT", default=65.0)  # wait for the next minute's budget
+SYNC_OVERLAP_MINUTES = env.int("SYNC_OVERLAP_MINUTES", default=15)  # re-read updates this far before the cursor
+SYNC_INITIAL_LOOKBACK_DAYS = env.int("SYNC_INITIAL_LOOKBACK_DAYS", default=7)  # first sync of a scope
+SYNC_MAX_PAGES = env.int("SYNC_MAX_PAGES", default=10)  # list pages per scope and run; the cursor resumes
+SYNC_SESSION_GRACE_DAYS = env.int("SYNC_SESSION_GRACE_DAYS", default=60)  # governors act after sine die
+SYNC_STALE_MARGIN_MINUTES = env.int("SYNC_STALE_MARGIN_MINUTES", default=30)
+SYNC_TASK_MAX_RETRIES = env.int("SYNC_TASK_MAX_RETRIES", default=3)
+DISCOVERY_MAX_NEW_BILLS = env.int("DISCOVERY_MAX_NEW_BILLS", default=20)  # detail requests per search and source
