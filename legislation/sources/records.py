@@ -203,6 +203,8 @@ def as_str_tuple(value: object, where: str) -> tuple[str, ...]:
 
 
 _ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[T ])")
+# Open Civic Data dates may be fuzzy: a year or a year and month when the day is not known.
+_FUZZY_DATE = re.compile(r"\d{4}(?:-\d{2})?")
 
 
 def _iso(value: object, where: str) -> date | datetime | None:
@@ -212,8 +214,8 @@ def _iso(value: object, where: str) -> date | datetime | None:
     if not isinstance(value, str):
         raise ParseError(where, f"expected a date, got {_kind(value)}")
     text = value.strip()
-    if not text or text.startswith("0000-00-00"):
-        return None
+    if not text or text.startswith("0000-00-00") or _FUZZY_DATE.fullmatch(text):
+        return None  # no date, or no day: a guessed day would be a made-up fact
     if not _ISO_DATE_START.match(text):
         raise ParseError(where, f"not a date: {value!r}")
     try:
@@ -225,7 +227,8 @@ def _iso(value: object, where: str) -> date | datetime | None:
 def parse_date(value: object, where: str) -> date | None:
     """A calendar date from "YYYY-MM-DD" or an ISO datetime (the date as written, not converted to UTC).
 
-    "", None and LegiScan's "0000-00-00" mean no date and give None; anything else unreadable is a ParseError.
+    "", None, LegiScan's "0000-00-00" and fuzzy Open Civic Data dates ("2021", "2021-04") give None; anything else
+    unreadable is a ParseError.
     """
     parsed = _iso(value, where)
     return parsed.date() if isinstance(parsed, datetime) else parsed

@@ -50,6 +50,8 @@ def test_normalise_identifier(raw: str, expected: str) -> None:
         ("", None),
         (None, None),
         ("0000-00-00", None),
+        ("2021", None),
+        ("2021-04", None),
     ],
 )
 def test_parse_date_reads_dates_and_the_ways_of_saying_none(value: object, expected: date | None) -> None:
