@@ -1,9 +1,116 @@
-"""Page-number pagination of the API contract: `page` and `page_size` (capped)."""
+"""Pagination of the API contract.
+
+Lists: page numbers, `{count, next, previous, results}` with `page` and `page_size` (capped at 200). Bulk listings:
+cursors, `{next, previous, results}`, which stay as fast on the last page of a million rows as on the first.
+Bad values are a 400 naming the parameter, never a silent default or a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+def positive_int_param(request: Request, name: str, *, maximum: int | None = None) -> int | None:
+    """The integer value of a query parameter, None when absent; a 400 naming it when it is not a positive integer.
+    Values over `maximum` are capped to it (documented: page sizes are capped, not refused)."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise ValidationError({name: [f"Must be a positive integer, not {raw[:40]!r}."]})
+    value = int(raw)
+    return min(value, maximum) if maximum else value
+
+
+def link_header(response: Response, next_url: str | None, previous_url: str | None) -> None:
+    """RFC 8288 links to the neighbouring pages, for clients (and CSV users) that do not read the body."""
+    links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", next_url), ("prev", previous_url)) if url]
+    if links:
+        response["Link"] = ", ".join(links)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int:
+        return positive_int_param(request, self.page_size_query_param, maximum=self.max_page_size) or self.page_size
+
+    def paginate_queryset(self, queryset, request: Request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw not in (None, "", *self.last_page_strings):
+            positive_int_param(request, self.page_query_param)
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as exc:
+            raise NotFound(f"page: {exc.detail}") from exc
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        link_header(response, self.get_next_link(), self.get_previous_link())
+        response["X-Total-Count"] = str(self.page.paginator.count)
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        result = super().get_paginated_response_schema(schema)
+        result["required"] = ["count", "next", "previous", "results"]
+        result["properties"]["count"]["description"] = "Number of results over all pages."
+        result["properties"]["next"]["description"] = "URL of the next page; null on the last one."
+        result["properties"]["previous"]["description"] = "URL of the previous page; null on the first one."
+        return result
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {"type": "integer", "minimum": 1}
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page, {self.page_size} by default; larger values are capped at {self.max_page_size}."
+                )
+        return parameters
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Bulk listings: ordered by id, opaque cursors, up to 1000 rows a page."""
+
+    ordering = "id"
+    page_size = 200
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_page_size(self, request: Request) -> int:
+        return positive_int_param(request, self.page_size_query_param, maximum=self.max_page_size) or self.page_size
+
+    def decode_cursor(self, request: Request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound as exc:
+            raise ValidationError(
+                {self.cursor_query_param: ["Invalid cursor: use the `next` or `previous` URL."]}
+            ) from exc
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        link_header(response, self.get_next_link(), self.get_previous_link())
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        result = super().get_paginated_response_schema(schema)
+        result["required"] = ["next", "previous", "results"]
+        return result
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = (
+                    f"Results per page, {self.page_size} by default; larger values are capped at {self.max_page_size}."
+                )
+        return parameters

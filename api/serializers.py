@@ -1,25 +1,108 @@
-"""Serializers of the public API. Field names are a contract (DESIGN.md): extend, never rename."""
+"""Serializers of the public API. Field names are a contract (DESIGN.md): extend, never rename.
 
+Writes go through the services of the recommendations app (`bill_link_create`, `bill_link_upsert`,
+`progress_review`), the same ones the admin and the commands use; model validation errors come back as 400s.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from legislation.models import Bill, BillAction, BillSource, BillSponsorship, Jurisdiction
-from recommendations.models import Audience, BillLink, Recommendation
+from legislation.choices import Source, Stage
+from legislation.models import (
+    Bill,
+    BillAction,
+    BillExternalId,
+    BillSource,
+    BillSponsorship,
+    ImportRun,
+    Jurisdiction,
+)
+from recommendations.models import (
+    Audience,
+    BillLink,
+    Effect,
+    Progress,
+    ProgressBasis,
+    ProgressStatus,
+    Recommendation,
+    Report,
+)
+from recommendations.services import bill_link_create, bill_link_upsert, progress_review
+
+from .attribution import LEGISCAN_ATTRIBUTION
+
+
+def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A model's full_clean() errors, keyed by field as DRF reports them."""
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"non_field_errors": exc.messages})
+
+
+# --- The report -------------------------------------------------------------------------------------------------
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "publisher",
+            "published",
+            "pages",
+            "url",
+            "recommendations_pages",
+            "principle",
+        ]
 
 
 class AudienceSerializer(serializers.ModelSerializer):
+    report = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the report.")
+
     class Meta:
         model = Audience
-        fields = ["id", "slug", "name", "order"]
+        fields = ["id", "slug", "name", "order", "report"]
+
+
+class ProgressSummarySerializer(serializers.Serializer):
+    """How many recorded progress values have each status (a place with nothing recorded is not counted)."""
+
+    achieved = serializers.IntegerField()
+    partial = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    stalled = serializers.IntegerField()
+    at_risk = serializers.IntegerField()
+    regressed = serializers.IntegerField()
+    no_action = serializers.IntegerField()
+
+
+def progress_summary(progress: list[Progress]) -> dict[str, int]:
+    counts = Counter(item.status for item in progress)
+    return {status: counts.get(status, 0) for status in ProgressStatus.values}
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
-    audience = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    audience = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the audience.")
+    report = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the report.")
+    links_count = serializers.IntegerField(read_only=True, help_text="Number of bills linked to it.")
+    progress_summary = serializers.SerializerMethodField(
+        help_text="Jurisdictions per progress status, among those with a recorded status."
+    )
 
     class Meta:
         model = Recommendation
         fields = [
             "id",
             "code",
+            "report",
             "audience",
             "parent",
             "title",
@@ -29,20 +112,114 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "verified",
             "sub_items_pending",
             "order",
+            "links_count",
+            "progress_summary",
+        ]
+
+    @extend_schema_field(ProgressSummarySerializer)
+    def get_progress_summary(self, obj: Recommendation) -> dict[str, int]:
+        return progress_summary(list(obj.progress.all()))
+
+
+class RecommendationLinkSerializer(serializers.ModelSerializer):
+    """A link seen from its recommendation: which bill, where, and its effect."""
+
+    jurisdiction = serializers.CharField(source="bill.jurisdiction.code", read_only=True)
+    session = serializers.CharField(source="bill.session.identifier", read_only=True)
+    identifier = serializers.CharField(source="bill.identifier", read_only=True)
+    title = serializers.CharField(source="bill.title", read_only=True)
+    stage = serializers.ChoiceField(source="bill.stage", choices=Stage.choices, read_only=True)
+    stage_date = serializers.DateField(source="bill.stage_date", read_only=True, allow_null=True)
+
+    class Meta:
+        model = BillLink
+        fields = [
+            "id",
+            "bill",
+            "jurisdiction",
+            "session",
+            "identifier",
+            "title",
+            "stage",
+            "stage_date",
+            "effect",
+            "rationale",
+            "evidence_url",
         ]
 
 
+class RecommendationProgressSerializer(serializers.ModelSerializer):
+    """Progress seen from its recommendation: one jurisdiction."""
+
+    jurisdiction = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Jurisdiction code.")
+
+    class Meta:
+        model = Progress
+        fields = ["jurisdiction", "status", "basis", "computed_status", "reason", "evidence_url", "updated_at"]
+
+
+class RecommendationDetailSerializer(RecommendationSerializer):
+    links = RecommendationLinkSerializer(many=True, read_only=True)
+    progress = RecommendationProgressSerializer(many=True, read_only=True, help_text="Status per jurisdiction.")
+
+    class Meta(RecommendationSerializer.Meta):
+        fields = [*RecommendationSerializer.Meta.fields, "links", "progress"]
+
+
+# --- Jurisdictions ----------------------------------------------------------------------------------------------
+
+
 class JurisdictionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Code of the parent.")
+    progress_summary = serializers.SerializerMethodField(
+        help_text="Recommendations per progress status in this jurisdiction, among those with a recorded status."
+    )
 
     class Meta:
         model = Jurisdiction
-        fields = ["id", "code", "name", "kind", "ocd_id", "parent"]
+        fields = ["id", "code", "name", "kind", "ocd_id", "parent", "unicameral", "carries_over", "progress_summary"]
+
+    @extend_schema_field(ProgressSummarySerializer)
+    def get_progress_summary(self, obj: Jurisdiction) -> dict[str, int]:
+        return progress_summary(list(obj.progress.all()))
+
+
+class JurisdictionProgressSerializer(serializers.ModelSerializer):
+    """Progress seen from its jurisdiction: one recommendation."""
+
+    recommendation_code = serializers.CharField(source="recommendation.code", read_only=True)
+
+    class Meta:
+        model = Progress
+        fields = [
+            "recommendation",
+            "recommendation_code",
+            "status",
+            "basis",
+            "computed_status",
+            "reason",
+            "evidence_url",
+            "updated_at",
+        ]
+
+
+class JurisdictionDetailSerializer(JurisdictionSerializer):
+    progress = JurisdictionProgressSerializer(many=True, read_only=True, help_text="Status per recommendation.")
+
+    class Meta(JurisdictionSerializer.Meta):
+        fields = [*JurisdictionSerializer.Meta.fields, "progress"]
+
+
+# --- Bills ------------------------------------------------------------------------------------------------------
 
 
 class BillSerializer(serializers.ModelSerializer):
-    jurisdiction = serializers.CharField(source="jurisdiction.code", read_only=True)
-    session = serializers.CharField(source="session.identifier", read_only=True)
+    """A bill in a list. The list itself is rendered from `BILL_LIST_COLUMNS` (same names, same values) for speed;
+    this serializer documents it and renders the same fields elsewhere."""
+
+    jurisdiction = serializers.CharField(source="jurisdiction.code", read_only=True, help_text="Jurisdiction code.")
+    session = serializers.CharField(source="session.identifier", read_only=True, help_text="Session identifier.")
+    url = serializers.CharField(read_only=True, help_text="The bill's page at its legislature or source.")
 
     class Meta:
         model = Bill
@@ -59,13 +236,22 @@ class BillSerializer(serializers.ModelSerializer):
             "latest_action_date",
             "latest_action_description",
             "url",
+            "updated_at",
         ]
+
+
+# Output name -> ORM path, in the order of BillSerializer's fields.
+BILL_LIST_COLUMNS: dict[str, str] = {
+    name: {"jurisdiction": "jurisdiction__code", "session": "session__identifier"}.get(name, name)
+    for name in BillSerializer.Meta.fields
+}
 
 
 class BillActionSerializer(serializers.ModelSerializer):
     class Meta:
         model = BillAction
         fields = ["order", "date", "description", "chamber", "classification"]
+        extra_kwargs = {"classification": {"help_text": 'Open States action classification, e.g. ["passage"].'}}
 
 
 class BillSponsorshipSerializer(serializers.ModelSerializer):
@@ -80,6 +266,12 @@ class BillSourceSerializer(serializers.ModelSerializer):
         fields = ["url", "note"]
 
 
+class BillExternalIdSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BillExternalId
+        fields = ["source", "external_id"]
+
+
 class BillLinkBriefSerializer(serializers.ModelSerializer):
     recommendation_code = serializers.CharField(source="recommendation.code", read_only=True)
 
@@ -92,7 +284,11 @@ class BillDetailSerializer(BillSerializer):
     actions = BillActionSerializer(many=True, read_only=True)
     sponsors = BillSponsorshipSerializer(source="sponsorships", many=True, read_only=True)
     sources = BillSourceSerializer(many=True, read_only=True)
-    links = BillLinkBriefSerializer(many=True, read_only=True)
+    external_ids = BillExternalIdSerializer(many=True, read_only=True, help_text="The bill's id at each source.")
+    links = BillLinkBriefSerializer(many=True, read_only=True, help_text="Recommendations this bill bears on.")
+    attribution = serializers.SerializerMethodField(
+        help_text="Credit owed for the data (LegiScan data is CC BY 4.0); null when none is owed."
+    )
 
     class Meta(BillSerializer.Meta):
         fields = [
@@ -105,5 +301,250 @@ class BillDetailSerializer(BillSerializer):
             "actions",
             "sponsors",
             "sources",
+            "external_ids",
             "links",
+            "attribution",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_attribution(self, obj: Bill) -> str | None:
+        if any(item.source == Source.LEGISCAN for item in obj.external_ids.all()):
+            return LEGISCAN_ATTRIBUTION
+        return None
+
+
+# --- Links ------------------------------------------------------------------------------------------------------
+
+
+class BillLinkSerializer(serializers.ModelSerializer):
+    """A bill linked to a recommendation, with its effect and the reason staff gave."""
+
+    recommendation_code = serializers.CharField(source="recommendation.code", read_only=True)
+    jurisdiction = serializers.CharField(source="bill.jurisdiction.code", read_only=True)
+    session = serializers.CharField(source="bill.session.identifier", read_only=True)
+    identifier = serializers.CharField(source="bill.identifier", read_only=True, help_text="The bill's identifier.")
+    stage = serializers.ChoiceField(source="bill.stage", choices=Stage.choices, read_only=True)
+
+    class Meta:
+        model = BillLink
+        fields = [
+            "id",
+            "recommendation",
+            "recommendation_code",
+            "bill",
+            "jurisdiction",
+            "session",
+            "identifier",
+            "stage",
+            "effect",
+            "rationale",
+            "evidence_url",
+            "created_at",
+            "reviewed_at",
+        ]
+
+
+class BillLinkWriteSerializer(serializers.ModelSerializer):
+    """Body of `POST /links/` and `PUT/PATCH /links/{id}/`. A link's recommendation and bill are fixed once made:
+    to move a link, delete it and make another."""
+
+    recommendation = serializers.PrimaryKeyRelatedField(
+        queryset=Recommendation.objects.all(), help_text="Id of the recommendation."
+    )
+    bill = serializers.PrimaryKeyRelatedField(queryset=Bill.objects.all(), help_text="Id of the bill.")
+    effect = serializers.ChoiceField(choices=Effect.choices)
+    rationale = serializers.CharField(help_text="Why the bill bears on the recommendation, in a sentence or two.")
+    evidence_url = serializers.URLField(
+        max_length=1000, required=False, allow_blank=True, default="", help_text="Where the rationale can be checked."
+    )
+
+    class Meta:
+        model = BillLink
+        fields = ["recommendation", "bill", "effect", "rationale", "evidence_url"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            for name in ("recommendation", "bill"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError({name: ["A link's recommendation and bill cannot change."]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> BillLink:
+        try:
+            return bill_link_create(**validated_data, user=self.context["request"].user)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+    def update(self, instance: BillLink, validated_data: dict[str, Any]) -> BillLink:
+        values = {name: validated_data.get(name, getattr(instance, name)) for name in ("effect", "rationale")}
+        values["evidence_url"] = (
+            validated_data["evidence_url"] if "evidence_url" in self.initial_data else instance.evidence_url
+        )
+        try:
+            link, _ = bill_link_upsert(
+                recommendation=instance.recommendation,
+                bill=instance.bill,
+                user=self.context["request"].user,
+                **values,
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return link
+
+
+# --- Progress ---------------------------------------------------------------------------------------------------
+
+
+class ProgressSerializer(serializers.ModelSerializer):
+    """Where a recommendation stands in one jurisdiction. `basis` says whether the status is the rule's
+    (`computed`) or a staff review (`reviewed`, with its reason and evidence); `computed_status` is always the
+    rule's."""
+
+    recommendation_code = serializers.CharField(source="recommendation.code", read_only=True)
+    jurisdiction = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Jurisdiction code.")
+
+    class Meta:
+        model = Progress
+        fields = [
+            "id",
+            "recommendation",
+            "recommendation_code",
+            "jurisdiction",
+            "status",
+            "basis",
+            "computed_status",
+            "reason",
+            "evidence_url",
+            "updated_at",
+        ]
+
+
+class ProgressReviewSerializer(serializers.Serializer):
+    """A staff review of a status: the status, why, and where the evidence is. Kept in the history."""
+
+    recommendation = serializers.PrimaryKeyRelatedField(
+        queryset=Recommendation.objects.all(), help_text="Id of the recommendation."
+    )
+    jurisdiction = serializers.SlugRelatedField(
+        slug_field="code", queryset=Jurisdiction.objects.all(), help_text="Jurisdiction code (ca, us)."
+    )
+    status = serializers.ChoiceField(choices=ProgressStatus.choices)
+    reason = serializers.CharField(help_text="Why the status differs from the rule, or why it was confirmed.")
+    evidence_url = serializers.URLField(max_length=1000, help_text="Where the evidence can be checked.")
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, dict) and isinstance(data.get("jurisdiction"), str):
+            data = {**data, "jurisdiction": data["jurisdiction"].lower()}
+        return super().to_internal_value(data)
+
+    def save(self, **kwargs: Any) -> Progress:
+        try:
+            self.instance = progress_review(**self.validated_data, user=self.context["request"].user)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return self.instance
+
+
+class ProgressChangeSerializer(serializers.Serializer):
+    """Body of `PUT/PATCH /progress/{id}/`: a review of that recommendation in that jurisdiction."""
+
+    status = serializers.ChoiceField(choices=ProgressStatus.choices)
+    reason = serializers.CharField()
+    evidence_url = serializers.URLField(max_length=1000)
+
+
+# --- Changes ----------------------------------------------------------------------------------------------------
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One change in the feed: a bill that moved stage (`kind: stage`) or a progress value that changed
+    (`kind: progress`). Fields of the other kind are null."""
+
+    id = serializers.CharField(help_text="Unique in the feed: `stage-<id>` or `progress-<history id>`.")
+    kind = serializers.ChoiceField(choices=[("stage", "Stage change"), ("progress", "Progress change")])
+    at = serializers.DateTimeField(help_text="When the tracker recorded the change.")
+    jurisdiction = serializers.CharField(help_text="Jurisdiction code.")
+    bill = serializers.IntegerField(allow_null=True)
+    session = serializers.CharField(allow_null=True)
+    identifier = serializers.CharField(allow_null=True, help_text="The bill's identifier.")
+    from_stage = serializers.ChoiceField(choices=Stage.choices, allow_null=True, allow_blank=True)
+    to_stage = serializers.ChoiceField(choices=Stage.choices, allow_null=True)
+    stage_date = serializers.DateField(allow_null=True, help_text="When the bill reached the new stage.")
+    source = serializers.ChoiceField(choices=Source.choices, allow_null=True, help_text="Source of the stage change.")
+    recommendation = serializers.IntegerField(allow_null=True)
+    recommendation_code = serializers.CharField(allow_null=True)
+    from_status = serializers.ChoiceField(choices=ProgressStatus.choices, allow_null=True)
+    to_status = serializers.ChoiceField(choices=ProgressStatus.choices, allow_null=True)
+    basis = serializers.ChoiceField(choices=ProgressBasis.choices, allow_null=True)
+    reason = serializers.CharField(allow_null=True, allow_blank=True)
+    evidence_url = serializers.CharField(allow_null=True, allow_blank=True)
+
+
+class ChangePageSerializer(serializers.Serializer):
+    next = serializers.URLField(
+        help_text="Where to continue: the changes after the last one here. Poll it for new changes; it is never null."
+    )
+    results = ChangeSerializer(many=True)
+
+
+# --- Freshness, import runs, exports ----------------------------------------------------------------------------
+
+
+class FreshnessScopeSerializer(serializers.Serializer):
+    scope = serializers.CharField(help_text="What the run covered (files, or a jurisdiction and kind of sync).")
+    last_success_at = serializers.DateTimeField(help_text="When its last successful run finished.")
+    stale = serializers.BooleanField()
+
+
+class FreshnessSourceSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=Source.choices)
+    last_success_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the last successful (or partly successful) import finished."
+    )
+    last_attempt_at = serializers.DateTimeField(allow_null=True, help_text="When the last import started.")
+    last_status = serializers.CharField(allow_null=True, help_text="Status of the last import.")
+    stale = serializers.BooleanField(help_text="No success within the freshness threshold.")
+    scopes = FreshnessScopeSerializer(many=True)
+
+
+class FreshnessSerializer(serializers.Serializer):
+    checked_at = serializers.DateTimeField()
+    stale_after_hours = serializers.IntegerField(help_text="A source is stale without a success for this long.")
+    stale = serializers.BooleanField(help_text="Some source is stale.")
+    sources = FreshnessSourceSerializer(many=True)
+
+
+class ImportRunSerializer(serializers.ModelSerializer):
+    duration_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportRun
+        fields = [
+            "id",
+            "source",
+            "scope",
+            "status",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "inserted",
+            "updated",
+            "unchanged",
+            "failed",
+            "requests",
+            "errors",
+            "note",
+        ]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_duration_seconds(self, obj: ImportRun) -> float | None:
+        return obj.duration.total_seconds() if obj.duration else None
+
+
+class ExportFileSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    date = serializers.DateField(help_text="Day the export was built.")
+    format = serializers.ChoiceField(choices=[("json", "JSON"), ("csv", "CSV")])
+    size = serializers.IntegerField(help_text="Bytes.")
+    url = serializers.URLField()
+    attribution = serializers.CharField(help_text="Credit owed for the data in the export.")

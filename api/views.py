@@ -1,47 +1,691 @@
-"""Read-only viewsets of the public API; they stay thin and read through QuerySet methods and selectors."""
+"""Viewsets of the public API. They stay thin: reads come from selectors and QuerySet methods, writes go through
+the services of the recommendations app (the same as the admin's), and every public read is cached on the data
+version (api/cache.py) with an ETag and Last-Modified.
+"""
 
-from django.db.models import Prefetch
-from rest_framework import viewsets
+from __future__ import annotations
 
-from legislation.filters import BillFilter, JurisdictionFilter
-from legislation.models import Bill, Jurisdiction
-from recommendations.models import Audience, BillLink, Recommendation
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from legislation.choices import Source
+from legislation.filters import JurisdictionFilter, ListField, SafeIsoDateTimeField
+from legislation.models import Bill, BillExternalId, ImportRun, Jurisdiction
+from recommendations.filters import (
+    BillLinkFilter,
+    ProgressFilter,
+    RecommendationFilter,
+    TrackedBillFilter,
+)
+from recommendations.models import Audience, BillLink, Progress, Report
+from recommendations.selectors import (
+    CHANGE_KINDS,
+    ChangePosition,
+    bill_link_list,
+    change_list,
+    jurisdiction_progress,
+    progress_list,
+    recommendation_list,
+)
+from recommendations.services import progress_recompute, progress_review
 
 from . import serializers
+from .attribution import credit_legiscan
+from .cache import data_version, etag_for, response_cache_timeout, response_key
+from .exports import export_path, exports_list
+from .pagination import CursorPagination, positive_int_param
+from .renderers import CSVRenderer, ORJSONRenderer
+from .selectors import freshness
+
+RENDERERS = [ORJSONRenderer, CSVRenderer, *([BrowsableAPIRenderer] if settings.DEBUG else [])]
+CACHED_FORMATS = frozenset({"json", "csv"})
+CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Link", "X-Total-Count", "X-Attribution")
 
 
-class AudienceViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Audience.objects.order_by("report", "order")
+class APIMixin:
+    """What every view of the API shares: renderers, filters, and cached, conditional public reads.
+
+    A GET is answered, in order of cost: 304 when the client's ETag (or Last-Modified) still matches the data
+    version; the cached body of the same URL and format at this version; or the view itself, whose body is then
+    cached. The ETag depends only on the version, URL and format, so a 304 costs no database query at all.
+    """
+
+    renderer_classes = RENDERERS
+    filter_backends = [DjangoFilterBackend]
+    cache_reads = True
+
+    def conditional(self, request: Request, handler, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        renderer = request.accepted_renderer
+        if not self.cache_reads or renderer.format not in CACHED_FORMATS:
+            return handler(request, *args, **kwargs)
+        version = data_version()
+        key = response_key(version, request.path, list(request.query_params.lists()), renderer.media_type)
+        validators = {"ETag": etag_for(key), "Last-Modified": http_date(int(version.timestamp))}
+        not_modified = get_conditional_response(
+            request._request, etag=validators["ETag"], last_modified=int(version.timestamp)
+        )
+        if not_modified is not None:
+            return self._validated(not_modified, validators)
+        cached = cache.get(key)
+        if cached is not None:
+            content, headers = cached
+            return self._validated(HttpResponse(content, headers=headers), validators)
+        request._api_cache = (key, validators)
+        return handler(request, *args, **kwargs)
+
+    @staticmethod
+    def _validated(response: HttpResponseBase, validators: dict[str, str]) -> HttpResponseBase:
+        for name, value in validators.items():
+            response[name] = value
+        # Clients and proxies may keep the body but must ask again; the ETag makes asking cheap.
+        patch_cache_control(response, no_cache=True)
+        return response
+
+    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        pending = getattr(request, "_api_cache", None)
+        if pending and isinstance(response, Response) and response.status_code == status.HTTP_200_OK:
+            key, validators = pending
+            response.render()
+            headers = {name: response[name] for name in CACHED_HEADERS if name in response}
+            cache.set(key, (response.content, headers), timeout=response_cache_timeout())
+            self._validated(response, validators)
+        return response
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return self.conditional(request, super().list, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return self.conditional(request, super().retrieve, *args, **kwargs)
+
+
+class ReadOnlyViewSet(APIMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class ReadOnly(permissions.BasePermission):
+    """Views without a model: anyone may read, nobody may write."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.method in permissions.SAFE_METHODS
+
+
+# --- The report -------------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List reports", description="The reports whose recommendations are tracked."),
+    retrieve=extend_schema(summary="A report"),
+)
+class ReportViewSet(ReadOnlyViewSet):
+    queryset = Report.objects.order_by("-published", "id")
+    serializer_class = serializers.ReportSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List audiences", description="Whom the report's recommendations address."),
+    retrieve=extend_schema(summary="An audience"),
+)
+class AudienceViewSet(ReadOnlyViewSet):
+    queryset = Audience.objects.select_related("report").order_by("report", "order", "id")
     serializer_class = serializers.AudienceSerializer
 
 
-class RecommendationViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Recommendation.objects.for_display()
-    serializer_class = serializers.RecommendationSerializer
-    filterset_fields = ["audience__slug", "code"]
+@extend_schema_view(
+    list=extend_schema(
+        summary="List recommendations",
+        description="Recommendations of the report in its order, each with how many bills are linked to it and a "
+        "count of jurisdictions per progress status.",
+    ),
+    retrieve=extend_schema(
+        summary="A recommendation, with its links and its progress per jurisdiction",
+    ),
+)
+class RecommendationViewSet(ReadOnlyViewSet):
+    filterset_class = RecommendationFilter
+
+    def get_queryset(self) -> QuerySet:
+        return recommendation_list(detail=self.action == "retrieve").order_by("audience__order", "order", "id")
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.RecommendationDetailSerializer
+        return serializers.RecommendationSerializer
 
 
-class JurisdictionViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Jurisdiction.objects.select_related("parent").order_by("name")
+@extend_schema_view(
+    list=extend_schema(
+        summary="List jurisdictions",
+        description="States, DC, territories, the United States (Congress) and local jurisdictions, each with a count "
+        "of recommendations per progress status.",
+    ),
+    retrieve=extend_schema(summary="A jurisdiction, with its progress per recommendation"),
+)
+class JurisdictionViewSet(ReadOnlyViewSet):
     serializer_class = serializers.JurisdictionSerializer
     filterset_class = JurisdictionFilter
 
+    def get_queryset(self) -> QuerySet:
+        detail = self.action == "retrieve"
+        return (
+            Jurisdiction.objects.select_related("parent")
+            .prefetch_related(jurisdiction_progress(detail=detail))
+            .order_by("name", "id")
+        )
 
-class BillViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = serializers.BillSerializer
-    filterset_class = BillFilter
-    ordering_fields = ["latest_action_date", "stage_date", "identifier", "updated_at"]
-
-    def get_queryset(self):
-        queryset = Bill.objects.for_list().order_by("jurisdiction__code", "session__identifier", "identifier", "id")
+    def get_serializer_class(self):
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related(
+            return serializers.JurisdictionDetailSerializer
+        return serializers.JurisdictionSerializer
+
+
+# --- Bills ------------------------------------------------------------------------------------------------------
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv"],
+    description="`csv` for the page as CSV (same filters; nested fields as dotted columns). JSON by default; "
+    "`Accept: text/csv` does the same.",
+)
+LEGISCAN_SOURCED = Exists(BillExternalId.objects.filter(bill=OuterRef("pk"), source=Source.LEGISCAN))
+
+
+class BulkBillFilter(TrackedBillFilter):
+    """Bulk listings are ordered by id for their cursors."""
+
+    ordering = None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List bills",
+        description="Bills with their current stage and furthest milestone, filterable by jurisdiction, session, "
+        "identifier, stage, links to recommendations, dates and text. Ordered by jurisdiction, session and "
+        "identifier unless `ordering` says otherwise.",
+        parameters=[FORMAT_PARAMETER],
+        examples=[
+            OpenApiExample(
+                "A page of bills",
+                response_only=True,
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 1,
+                            "jurisdiction": "ar",
+                            "session": "2023",
+                            "identifier": "HB 1044",
+                            "title": "To amend the law concerning fentanyl",
+                            "stage": "enacted",
+                            "stage_date": "2023-03-20",
+                            "furthest_stage": "enacted",
+                            "furthest_stage_date": "2023-03-20",
+                            "latest_action_date": "2023-03-20",
+                            "latest_action_description": "Notification that HB1044 is now Act 230",
+                            "url": "https://www.arkleg.state.ar.us/Bills/Detail?id=HB1044&ddBienniumSession=2023%2F2023R",
+                            "updated_at": "2025-01-31T12:00:00Z",
+                        }
+                    ],
+                },
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="A bill, with its actions, sponsors, sources, external ids and links",
+        description="Bills imported from LegiScan carry an `attribution` (CC BY 4.0) and a `Link` header to the "
+        "licence.",
+    ),
+    bulk=extend_schema(
+        summary="All bills, by cursor",
+        description="The same filters as the list, ordered by id and paged by cursor (`next`, `previous`) with up "
+        "to 1000 bills a page: fast on the last page of a million bills. For whole copies, the daily exports at "
+        "/api/v1/exports/ are cheaper still.",
+        parameters=[FORMAT_PARAMETER],
+    ),
+)
+class BillViewSet(ReadOnlyViewSet):
+    serializer_class = serializers.BillSerializer
+    filterset_class = TrackedBillFilter
+
+    def get_queryset(self) -> QuerySet:
+        queryset = Bill.objects.for_list()
+        if self.action == "retrieve":
+            return queryset.prefetch_related(
                 "actions",
                 "sponsorships",
                 "sources",
-                Prefetch("links", queryset=BillLink.objects.select_related("recommendation")),
+                "external_ids",
+                Prefetch("links", queryset=BillLink.objects.select_related("recommendation").order_by("id")),
             )
-        return queryset
+        return queryset.order_by("jurisdiction__code", "session__identifier", "identifier", "id")
 
     def get_serializer_class(self):
         return serializers.BillDetailSerializer if self.action == "retrieve" else serializers.BillSerializer
+
+    def _rows(self, request: Request) -> Response:
+        """The list from values(), not model instances: the same fields as BillSerializer at a fraction of the
+        cost (this is the API's busiest endpoint)."""
+        columns = serializers.BILL_LIST_COLUMNS
+        queryset = self.filter_queryset(self.get_queryset()).values(*columns.values(), legiscan=LEGISCAN_SOURCED)
+        page = self.paginate_queryset(queryset)
+        rows = [{name: row[path] for name, path in columns.items()} for row in page]
+        response = self.get_paginated_response(rows)
+        if any(row["legiscan"] for row in page):
+            credit_legiscan(response)
+        return response
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return self.conditional(request, self._rows)
+
+    @action(detail=False, pagination_class=CursorPagination, filterset_class=BulkBillFilter)
+    def bulk(self, request: Request) -> HttpResponseBase:
+        return self.conditional(request, self._rows)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return self.conditional(request, self._retrieve)
+
+    def _retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        bill = self.get_object()
+        data = self.get_serializer(bill).data
+        response = Response(data)
+        if data["attribution"]:
+            credit_legiscan(response)
+        return response
+
+
+# --- Links ------------------------------------------------------------------------------------------------------
+
+WRITE_ERRORS = {
+    400: OpenApiResponse(description="Invalid body: each field's errors."),
+    401: OpenApiResponse(description="Not signed in: use `Authorization: Token <key>` or a session."),
+    403: OpenApiResponse(description="Signed in without the model permission (groups Editors and Reviewers)."),
+}
+
+
+@transaction.atomic
+def bill_link_delete(*, link: BillLink, user: Any) -> None:
+    """Unlink a bill (recorded in the link's history, attributed to the user) and recompute progress where it is.
+
+    The admin deletes links the same way; this belongs in recommendations.services as `bill_link_delete`."""
+    recommendation, jurisdiction = link.recommendation, link.bill.jurisdiction
+    link._history_user = user
+    link.delete()
+    progress_recompute(recommendation=recommendation, jurisdiction=jurisdiction)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List links between bills and recommendations",
+        description="Each link says how a bill bears on a recommendation (`effect`) and why.",
+        parameters=[FORMAT_PARAMETER],
+    ),
+    retrieve=extend_schema(summary="A link"),
+    create=extend_schema(
+        summary="Link a bill to a recommendation (staff)",
+        description="Needs the `add_billlink` permission (Editors, Reviewers). Progress of the recommendation in "
+        "the bill's jurisdiction is recomputed; the change is kept in the link's history.",
+        request=serializers.BillLinkWriteSerializer,
+        responses={201: serializers.BillLinkSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Link a bill",
+                request_only=True,
+                value={
+                    "recommendation": 3,
+                    "bill": 1044,
+                    "effect": "regresses",
+                    "rationale": "Creates a new drug-induced homicide offence.",
+                    "evidence_url": "https://example.org/bill-text",
+                },
+            )
+        ],
+    ),
+    update=extend_schema(
+        summary="Change a link's effect or reasons (staff)",
+        request=serializers.BillLinkWriteSerializer,
+        responses={200: serializers.BillLinkSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Change some of a link's fields (staff)",
+        request=serializers.BillLinkWriteSerializer,
+        responses={200: serializers.BillLinkSerializer, **WRITE_ERRORS},
+    ),
+    destroy=extend_schema(
+        summary="Unlink a bill (staff)",
+        description="Needs the `delete_billlink` permission (Reviewers). Progress is recomputed.",
+        responses={204: None, **WRITE_ERRORS},
+    ),
+)
+class BillLinkViewSet(APIMixin, viewsets.ModelViewSet):
+    serializer_class = serializers.BillLinkSerializer
+    filterset_class = BillLinkFilter
+
+    def get_queryset(self) -> QuerySet:
+        return bill_link_list()
+
+    def _written(self, link: BillLink, code: int) -> Response:
+        data = serializers.BillLinkSerializer(
+            self.get_queryset().get(pk=link.pk), context=self.get_serializer_context()
+        )
+        headers = {"Location": reverse("api:billlink-detail", kwargs={"pk": link.pk}, request=self.request)}
+        return Response(data.data, status=code, headers=headers if code == status.HTTP_201_CREATED else None)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        write = serializers.BillLinkWriteSerializer(data=request.data, context=self.get_serializer_context())
+        write.is_valid(raise_exception=True)
+        return self._written(write.save(), status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        write = serializers.BillLinkWriteSerializer(
+            self.get_object(),
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context=self.get_serializer_context(),
+        )
+        write.is_valid(raise_exception=True)
+        return self._written(write.save(), status.HTTP_200_OK)
+
+    def perform_destroy(self, instance: BillLink) -> None:
+        bill_link_delete(link=instance, user=self.request.user)
+
+
+# --- Progress ---------------------------------------------------------------------------------------------------
+
+REVIEW_DESCRIPTION = (
+    "Needs the Progress permissions (Reviewers). The status is set by staff (`basis: reviewed`) with a reason and "
+    "an evidence URL, through the same service as the admin; the rule's own value stays in `computed_status`, "
+    "and every change is kept in the history (see /api/v1/changes/)."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The progress matrix: recommendation x jurisdiction",
+        description="One row per recommendation and jurisdiction with a recorded status (others have `no_action`).",
+        parameters=[FORMAT_PARAMETER],
+    ),
+    retrieve=extend_schema(summary="Progress of one recommendation in one jurisdiction"),
+    create=extend_schema(
+        summary="Review a status (staff)",
+        description=REVIEW_DESCRIPTION,
+        request=serializers.ProgressReviewSerializer,
+        responses={201: serializers.ProgressSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Review",
+                request_only=True,
+                value={
+                    "recommendation": 3,
+                    "jurisdiction": "ca",
+                    "status": "achieved",
+                    "reason": "Enacted by ballot measure, which no linked bill shows.",
+                    "evidence_url": "https://example.org/measure",
+                },
+            )
+        ],
+    ),
+    update=extend_schema(
+        summary="Review this status (staff)",
+        description=REVIEW_DESCRIPTION,
+        request=serializers.ProgressChangeSerializer,
+        responses={200: serializers.ProgressSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Review this status (staff)",
+        description=REVIEW_DESCRIPTION + " `status` defaults to the current one.",
+        request=serializers.ProgressChangeSerializer,
+        responses={200: serializers.ProgressSerializer, **WRITE_ERRORS},
+    ),
+)
+class ProgressViewSet(
+    APIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = serializers.ProgressSerializer
+    filterset_class = ProgressFilter
+
+    def get_queryset(self) -> QuerySet:
+        return progress_list()
+
+    def _reviewed(self, progress: Progress, code: int) -> Response:
+        data = serializers.ProgressSerializer(
+            progress_list().get(pk=progress.pk), context=self.get_serializer_context()
+        )
+        return Response(data.data, status=code)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        review = serializers.ProgressReviewSerializer(data=request.data, context=self.get_serializer_context())
+        review.is_valid(raise_exception=True)
+        return self._reviewed(review.save(), status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        progress = self.get_object()
+        change = serializers.ProgressChangeSerializer(data=request.data, partial=kwargs.get("partial", False))
+        change.is_valid(raise_exception=True)
+        values = {"status": progress.status, **change.validated_data}
+        for name in ("reason", "evidence_url"):
+            if name not in values:
+                raise ValidationError({name: ["This field is required."]})
+        try:
+            reviewed = progress_review(
+                recommendation=progress.recommendation,
+                jurisdiction=progress.jurisdiction,
+                user=request.user,
+                **values,
+            )
+        except serializers.DjangoValidationError as exc:
+            raise serializers.as_drf_error(exc) from exc
+        return self._reviewed(reviewed, status.HTTP_200_OK)
+
+
+# --- The changefeed ---------------------------------------------------------------------------------------------
+
+
+class ChangeForm(forms.Form):
+    since = SafeIsoDateTimeField(required=False)
+    kind = ListField(required=False, base_field=forms.ChoiceField(choices=[(kind, kind) for kind in CHANGE_KINDS]))
+    jurisdiction = ListField(required=False, base_field=forms.SlugField(max_length=60), normalise=str.lower)
+    cursor = forms.CharField(required=False, max_length=200)
+
+
+def cursor_encode(position: ChangePosition) -> str:
+    text = f"{position.at.isoformat()}|{position.kind}|{position.id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> ChangePosition:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, kind, pk = text.split("|")
+        position = ChangePosition(at=datetime.fromisoformat(at), kind=kind, id=int(pk))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValidationError({"cursor": ["Invalid cursor: use the `next` URL of a previous page."]}) from exc
+    if position.kind not in CHANGE_KINDS or position.at.tzinfo is None:
+        raise ValidationError({"cursor": ["Invalid cursor: use the `next` URL of a previous page."]})
+    return position
+
+
+@extend_schema(
+    summary="Changefeed: stage changes of bills and progress changes",
+    description="Oldest first, from `since` (an ISO 8601 time) or from a `cursor`. Follow `next` to read on; when a "
+    "page is empty you are up to date, and the same `next` gives later changes when there are some. A change is "
+    "listed once the import or edit that made it has committed.",
+    parameters=[
+        OpenApiParameter("since", OpenApiTypes.DATETIME, description="Changes recorded at or after this time."),
+        OpenApiParameter("cursor", str, description="Opaque position from a `next` URL; takes precedence over since."),
+        OpenApiParameter(
+            "kind", str, enum=list(CHANGE_KINDS), many=True, explode=True, description="`stage` or `progress`."
+        ),
+        OpenApiParameter("jurisdiction", str, many=True, explode=True, description="Jurisdiction codes."),
+        OpenApiParameter(
+            "page_size", OpenApiTypes.INT, description="Changes per page, 100 by default, capped at 1000."
+        ),
+        FORMAT_PARAMETER,
+    ],
+    responses={200: serializers.ChangePageSerializer},
+)
+class ChangeView(APIMixin, APIView):
+    permission_classes = [ReadOnly]
+    filter_backends: list = []  # its parameters are read by ChangeForm
+    page_size = 100
+    max_page_size = 1000
+
+    def get(self, request: Request) -> HttpResponseBase:
+        return self.conditional(request, self._changes)
+
+    def _changes(self, request: Request) -> Response:
+        form = ChangeForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        limit = positive_int_param(request, "page_size", maximum=self.max_page_size) or self.page_size
+        data = form.cleaned_data
+        after = cursor_decode(data["cursor"]) if data["cursor"] else None
+        rows = change_list(
+            after=after,
+            since=None if after else data["since"],
+            kinds=data["kind"] or CHANGE_KINDS,
+            jurisdictions=data["jurisdiction"],
+            limit=limit,
+        )
+        query = request.query_params.copy()
+        if rows:
+            last = rows[-1]
+            query.pop("since", None)
+            query["cursor"] = cursor_encode(ChangePosition(at=last["at"], kind=last["kind"], id=last["pk"]))
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}" if query else request.path)
+        results = serializers.ChangeSerializer(rows, many=True).data
+        response = Response({"next": next_url, "results": results})
+        response["Link"] = f'<{next_url}>; rel="next"'
+        return response
+
+    def get_serializer_class(self):
+        return serializers.ChangeSerializer
+
+
+# --- Freshness, import runs, exports ----------------------------------------------------------------------------
+
+
+@extend_schema(
+    summary="Data freshness",
+    description="When each source was last imported successfully (per scope too), its last attempt, and whether it "
+    "is stale: no success within `stale_after_hours` (setting API_FRESHNESS_STALE_HOURS).",
+    responses={200: serializers.FreshnessSerializer},
+)
+class FreshnessView(APIMixin, APIView):
+    permission_classes = [ReadOnly]
+    filter_backends: list = []
+    cache_reads = False  # `stale` depends on the clock, not only on the data
+
+    def get(self, request: Request) -> Response:
+        response = Response(serializers.FreshnessSerializer(freshness()).data)
+        patch_cache_control(response, max_age=60)
+        return response
+
+    def get_serializer_class(self):
+        return serializers.FreshnessSerializer
+
+
+class StaffReadPermission(permissions.DjangoModelPermissions):
+    """Reading needs the model's view permission too (import runs hold file names and error details)."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Import runs (staff)",
+        description="Every import and sync with its counts and errors. Needs the `view_importrun` permission.",
+        responses={200: serializers.ImportRunSerializer(many=True), 401: WRITE_ERRORS[401], 403: WRITE_ERRORS[403]},
+    ),
+    retrieve=extend_schema(
+        summary="An import run (staff)",
+        responses={200: serializers.ImportRunSerializer, 401: WRITE_ERRORS[401], 403: WRITE_ERRORS[403]},
+    ),
+)
+class ImportRunViewSet(ReadOnlyViewSet):
+    queryset = ImportRun.objects.order_by("-started_at", "-id")
+    serializer_class = serializers.ImportRunSerializer
+    permission_classes = [StaffReadPermission]
+    cache_reads = False  # staff-only, and small
+
+
+@extend_schema(
+    summary="Bulk exports",
+    description="Zipped JSON and CSV of every table (jurisdictions, recommendations, bills, external ids, actions, "
+    "links, progress), rebuilt after each import; the newest days are kept. Each archive has a README with the "
+    "row counts and the attribution owed.",
+    responses={200: serializers.ExportFileSerializer(many=True)},
+)
+class ExportListView(APIMixin, APIView):
+    permission_classes = [ReadOnly]
+    filter_backends: list = []
+    cache_reads = False  # a directory listing: cheaper to read than to cache
+
+    def get(self, request: Request) -> Response:
+        files = [
+            {
+                "name": item.name,
+                "date": item.date,
+                "format": item.format,
+                "size": item.size,
+                "url": reverse("api:export-file", kwargs={"name": item.name}, request=request),
+                "attribution": item.attribution,
+            }
+            for item in exports_list()
+        ]
+        return Response(serializers.ExportFileSerializer(files, many=True).data)
+
+    def get_serializer_class(self):
+        return serializers.ExportFileSerializer
+
+
+@extend_schema(
+    summary="One bulk export archive",
+    responses={
+        (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The zip archive."),
+        404: OpenApiResponse(description="No such export."),
+    },
+)
+class ExportFileView(APIView):
+    permission_classes = [ReadOnly]
+    renderer_classes = RENDERERS
+
+    def get(self, request: Request, name: str) -> FileResponse:
+        path = export_path(name)
+        if path is None:
+            raise Http404("No such export.")
+        response = FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="application/zip")
+        patch_cache_control(response, max_age=3600)
+        return response

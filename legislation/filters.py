@@ -1,33 +1,190 @@
-"""FilterSets of the legislation app, shared by the HTML pages and the API."""
+"""FilterSets of the legislation app, shared by the HTML pages and the API.
+
+Every parameter validates its value in its form field, so a bad value comes back as a form error naming the
+parameter (a 400 in the API) and never reaches the database. Parameters that take several values accept them
+repeated (`?stage=enacted&stage=vetoed`) or comma-separated (`?stage=enacted,vetoed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
 
 import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import connections
+from django.db.models import Q, QuerySet
+from django.utils.datastructures import MultiValueDict
 
-from .choices import Stage
+from .choices import JurisdictionKind, Stage
 from .models import Bill, Jurisdiction
+
+# The full-text document of a bill. The GIN index of migration 0002 is built from this very expression, and
+# PostgreSQL uses an expression index only for an identical expression: change both together.
+SEARCH_CONFIG = "english"
+BILL_SEARCH_VECTOR = SearchVector("identifier", "title", "summary", config=SEARCH_CONFIG)
+
+MAX_VALUES = 100  # values per parameter: enough for every jurisdiction, small enough to keep queries sane
+
+
+class ListWidget(forms.TextInput):
+    """Reads every value of a repeated parameter and splits comma-separated ones."""
+
+    def value_from_datadict(self, data, files, name: str) -> list[str]:
+        values = data.getlist(name) if isinstance(data, MultiValueDict) else [data.get(name)]
+        return [part.strip() for value in values if value for part in value.split(",") if part.strip()]
+
+
+class ListField(forms.Field):
+    """A list of values, each cleaned by `base_field` and then by `normalise`; errors name the bad value."""
+
+    widget = ListWidget
+
+    def __init__(
+        self, *, base_field: forms.Field, normalise: Callable[[str], str] | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(**kwargs)
+        self.base_field = base_field
+        self.normalise = normalise
+
+    def clean(self, value: list[str] | None) -> list:
+        values = value or []
+        if len(values) > MAX_VALUES:
+            raise forms.ValidationError(f"At most {MAX_VALUES} values.")
+        cleaned = []
+        for item in values:
+            ProhibitNullCharactersValidator()(item)
+            item = self.normalise(item) if self.normalise else item
+            cleaned.append(self.base_field.clean(item))
+        return list(dict.fromkeys(cleaned))
+
+
+class ListFilter(django_filters.Filter):
+    """`field_name__in` the given values; no values, no filter."""
+
+    field_class = ListField
+
+    def filter(self, qs: QuerySet, value: list) -> QuerySet:
+        if not value:
+            return qs
+        return self.get_method(qs)(**{f"{self.field_name}__in": value})
+
+
+class SafeIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time; one that cannot be converted to UTC (year 1 or 9999 with an offset) is invalid, not a 500."""
+
+    def to_python(self, value: str | None):
+        try:
+            return super().to_python(value)
+        except OverflowError as exc:
+            raise forms.ValidationError("Enter a date/time between the years 1 and 9999.") from exc
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = SafeIsoDateTimeField
+
+
+def choice_list(choices: list[tuple[str, str]]) -> forms.Field:
+    return forms.ChoiceField(choices=choices)
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ordering by the given fields, then by id, so that pages never repeat or skip rows."""
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        tiebreak = "-id" if ordering[-1].startswith("-") else "id"
+        return qs.order_by(*ordering, tiebreak)
+
+
+def jurisdiction_codes(
+    help_text: str = "Jurisdiction postal code (ca, dc, pr, us), any case; repeatable.",
+    *,
+    field_name: str = "jurisdiction__code",
+) -> ListFilter:
+    return ListFilter(
+        field_name=field_name,
+        base_field=forms.SlugField(max_length=60),
+        normalise=str.lower,
+        help_text=help_text,
+    )
 
 
 class JurisdictionFilter(django_filters.FilterSet):
-    code = django_filters.CharFilter(field_name="code", lookup_expr="iexact")
+    code = jurisdiction_codes("Postal code, any case; repeatable.", field_name="code")
+    kind = ListFilter(base_field=choice_list(JurisdictionKind.choices), help_text="Kind; repeatable.")
+    parent = jurisdiction_codes("Code of the parent jurisdiction (a county's state).", field_name="parent__code")
 
     class Meta:
         model = Jurisdiction
-        fields = ["code", "kind"]
+        fields = ["code", "kind", "parent"]
 
 
 class BillFilter(django_filters.FilterSet):
-    jurisdiction = django_filters.CharFilter(
-        field_name="jurisdiction__code", lookup_expr="iexact", help_text="Postal code: ca, dc, pr, us."
+    jurisdiction = jurisdiction_codes()
+    session = django_filters.CharFilter(
+        field_name="session__identifier", max_length=100, help_text="Session identifier as the sources name it: 118."
     )
-    session = django_filters.CharFilter(field_name="session__identifier", help_text="Session identifier: 118.")
-    identifier = django_filters.CharFilter(method="filter_identifier", help_text="HB 1044, HB1044 or H.B. 1044.")
-    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
-    furthest_stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
+    identifier = django_filters.CharFilter(
+        method="filter_identifier",
+        max_length=50,
+        help_text="Bill identifier, matched after normalising: HB 1044, HB1044 and H.B. 1044 are the same.",
+    )
+    stage = ListFilter(base_field=choice_list(Stage.choices), help_text="Current stage; repeatable.")
+    furthest_stage = ListFilter(
+        base_field=choice_list(Stage.choices), help_text="Furthest milestone reached; repeatable."
+    )
+    updated_since = DateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Bills whose imported data changed at or after this ISO 8601 time (2025-01-31T00:00:00Z).",
+    )
+    latest_action_after = django_filters.DateFilter(
+        field_name="latest_action_date", lookup_expr="gte", help_text="Latest action on or after this date."
+    )
+    latest_action_before = django_filters.DateFilter(
+        field_name="latest_action_date", lookup_expr="lte", help_text="Latest action on or before this date."
+    )
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=200,
+        help_text='Full-text search in identifier, title and summary (web search syntax: words, "a phrase", -not).',
+    )
+    ordering = StableOrderingFilter(
+        fields=(
+            ("latest_action_date", "latest_action_date"),
+            ("stage_date", "stage_date"),
+            ("updated_at", "updated_at"),
+            ("identifier", "identifier"),
+            ("id", "id"),
+        ),
+        help_text="Sort by these fields (comma-separated, `-` for descending); by jurisdiction, session and "
+        "identifier when absent.",
+    )
 
     class Meta:
         model = Bill
         fields = ["jurisdiction", "session", "identifier", "stage", "furthest_stage"]
 
-    def filter_identifier(self, queryset, name: str, value: str):
+    def filter_identifier(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Imported lazily: the parsers' module is written separately and loads no Django code.
         from .sources.records import normalise_identifier
 
         return queryset.filter(identifier=normalise_identifier(value))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return bill_search(queryset, value)
+
+
+def bill_search(queryset: QuerySet, text: str) -> QuerySet:
+    """Full-text search on PostgreSQL (GIN-indexed), a plain case-insensitive contains elsewhere (SQLite)."""
+    text = text.strip()
+    if not text:
+        return queryset
+    if connections[queryset.db].vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        return queryset.alias(search=BILL_SEARCH_VECTOR).filter(search=query)
+    return queryset.filter(Q(identifier__icontains=text) | Q(title__icontains=text) | Q(summary__icontains=text))

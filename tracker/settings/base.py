@@ -129,32 +129,59 @@ EXPORTS_DIR = VAR_DIR / "exports"
 
 # --- Django REST framework --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: a request without credentials then gets 401 with `WWW-Authenticate: Token`, not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.ORJSONRenderer", "api.renderers.CSVRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Counted in the Django cache (Redis with REDIS_URL), so every worker shares the counts; see api/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonRateThrottle", "api.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+    },
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
+# Cached API pages expire after this many seconds even when no data changed (changes drop them at once).
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=3600)
+# A source with no successful import for this long is flagged stale at /api/v1/freshness/.
+API_FRESHNESS_STALE_HOURS = env.int("API_FRESHNESS_STALE_HOURS", default=48)
+# Days of bulk exports kept in EXPORTS_DIR.
+EXPORTS_KEEP = env.int("EXPORTS_KEEP", default=7)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Policy recommendation tracker API",
     "DESCRIPTION": (
         "Recommendations of the Drug Policy Alliance report \"Rethinking the 'Drug Dealer'\" (2019), the bills that "
-        "advance or undercut them, and progress per jurisdiction."
+        "advance or undercut them, and progress per jurisdiction.\n\n"
+        "Lists are paged `{count, next, previous, results}` with `page` and `page_size` (at most 200); bulk "
+        "listings and the changefeed use cursors. Every list also answers `?format=csv`. Reads are public and "
+        "cached: send `If-None-Match` with a response's `ETag` to get a 304 while nothing changed. Writes need a "
+        "staff account with the model permissions (groups Editors and Reviewers), by `Authorization: Token <key>` "
+        "(from `POST /api/v1/auth/token/`) or a session. Anonymous clients and users are rate-limited (429 with "
+        "`Retry-After`). Data from LegiScan is CC BY 4.0: responses that carry it say so."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
     # One schema enum per vocabulary, however many fields use it.
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "legislation.choices.Stage"},
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "legislation.choices.Stage",
+        "EffectEnum": "recommendations.models.Effect",
+        "ProgressStatusEnum": "recommendations.models.ProgressStatus",
+        "ProgressBasisEnum": "recommendations.models.ProgressBasis",
+        "SourceEnum": "legislation.choices.Source",
+        "JurisdictionKindEnum": "legislation.choices.JurisdictionKind",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.postprocess"],
 }
 
 # --- Celery -----------------------------------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""One global "data version" for the API's caches, and the response cache and validators built on it.
+
+Any write that changes what the API shows (a bill, its actions, a link, progress, the report, or an import run that
+finishes) bumps the version; cached pages and ETags are keyed on it, so they all expire at once. It costs one cache
+write per save and no bookkeeping of which page shows what, which suits data that changes in batches (imports) and
+is read far more often than written.
+
+The version is bumped twice: at once (so that the writing request and tests see the change) and again when the
+transaction commits (so that a page rendered by another worker from the not yet committed state, and cached under
+the first bump, is dropped too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+DATA_VERSION_KEY = "api:data-version"
+RESPONSE_KEY_PREFIX = "api:response"
+
+
+@dataclass(frozen=True, slots=True)
+class DataVersion:
+    """An opaque token and the time of the change it stands for (used as `Last-Modified`)."""
+
+    token: str
+    timestamp: float
+
+    def dumps(self) -> str:
+        return f"{self.timestamp:.6f}:{self.token}"
+
+    @classmethod
+    def loads(cls, value: str) -> DataVersion:
+        timestamp, token = value.split(":", 1)
+        return cls(token=token, timestamp=float(timestamp))
+
+    @classmethod
+    def new(cls) -> DataVersion:
+        return cls(token=secrets.token_hex(6), timestamp=time.time())
+
+
+def data_version() -> DataVersion:
+    """The current version; a new one when the cache was emptied (later than any change, so never too old)."""
+    value = cache.get(DATA_VERSION_KEY)
+    if value is None:
+        version = DataVersion.new()
+        # Two workers may race here; `add` keeps the first, and both then read the same value.
+        if not cache.add(DATA_VERSION_KEY, version.dumps(), timeout=None):
+            value = cache.get(DATA_VERSION_KEY)
+            return DataVersion.loads(value) if value else version
+        return version
+    return DataVersion.loads(value)
+
+
+def data_version_bump() -> DataVersion:
+    """Declare that what the API shows has changed: every cached page and ETag is dropped."""
+    version = DataVersion.new()
+    cache.set(DATA_VERSION_KEY, version.dumps(), timeout=None)
+    return version
+
+
+def _bump_on_commit(using: str) -> None:
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        return
+    # One callback per transaction, however many rows an import saves in it.
+    if any(callback is data_version_bump for _, callback, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(data_version_bump, using=using)
+
+
+def data_changed(sender: type, instance: object = None, using: str = "default", **kwargs: object) -> None:
+    """Signal receiver for every model whose rows the API shows."""
+    if sender.__name__ == "ImportRun" and getattr(instance, "finished_at", None) is None:
+        return  # a run that starts changes nothing yet; its bills bump the version as they are saved
+    data_version_bump()
+    _bump_on_commit(using)
+
+
+# Models whose saves and deletes change API responses: "app_label.ModelName".
+WATCHED_MODELS = (
+    "legislation.Jurisdiction",
+    "legislation.LegislativeSession",
+    "legislation.Bill",
+    "legislation.BillAction",
+    "legislation.BillSponsorship",
+    "legislation.BillSource",
+    "legislation.BillExternalId",
+    "legislation.StageChange",
+    "legislation.ImportRun",
+    "recommendations.Report",
+    "recommendations.Audience",
+    "recommendations.Recommendation",
+    "recommendations.BillLink",
+    "recommendations.Progress",
+)
+
+
+def connect_receivers() -> None:
+    from django.apps import apps
+
+    for label in WATCHED_MODELS:
+        model = apps.get_model(label)
+        post_save.connect(data_changed, sender=model, dispatch_uid=f"api-data-version-save-{label}")
+        post_delete.connect(data_changed, sender=model, dispatch_uid=f"api-data-version-delete-{label}")
+
+
+# --- Cached responses ---------------------------------------------------------------------------------------------
+
+
+def response_cache_timeout() -> int:
+    """Entries expire on their own too, so an unused page does not sit in the cache for ever."""
+    return int(getattr(settings, "API_CACHE_SECONDS", 3600))
+
+
+def response_key(version: DataVersion, path: str, query: list[tuple[str, list[str]]], media_type: str) -> str:
+    """The cache key (and ETag seed) of one representation of one page at one data version."""
+    query_text = "&".join(f"{name}={','.join(values)}" for name, values in sorted(query))
+    digest = hashlib.blake2b(f"{path}?{query_text}|{media_type}".encode(), digest_size=12).hexdigest()
+    return f"{RESPONSE_KEY_PREFIX}:{version.token}:{digest}"
+
+
+def etag_for(key: str) -> str:
+    return f'W/"{key.rsplit(":", 2)[-2]}-{key.rsplit(":", 1)[-1]}"'

@@ -1,0 +1,64 @@
+"""Reads that only the API needs: how fresh the imported data is."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from legislation.choices import Source
+from legislation.models import ImportRun
+
+
+def freshness_threshold() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "API_FRESHNESS_STALE_HOURS", 48)))
+
+
+def freshness(*, now: datetime | None = None, stale_after: timedelta | None = None) -> dict[str, Any]:
+    """For each source: its last successful import (and per scope), its last attempt, and whether it is stale,
+    i.e. has had no success within `stale_after` (API_FRESHNESS_STALE_HOURS)."""
+    now = now or timezone.now()
+    stale_after = stale_after or freshness_threshold()
+    successes = (
+        ImportRun.objects.successful()
+        .filter(finished_at__isnull=False)
+        .values("source", "scope")
+        .annotate(last=Max("finished_at"))
+        .order_by("source", "scope")
+    )
+    scopes: dict[str, list[dict[str, Any]]] = {source: [] for source in Source.values}
+    for row in successes:
+        scopes.setdefault(row["source"], []).append(
+            {"scope": row["scope"], "last_success_at": row["last"], "stale": now - row["last"] > stale_after}
+        )
+    # One small indexed query per source (there are three): the latest run, whatever its outcome.
+    latest = {
+        source: ImportRun.objects.filter(source=source)
+        .order_by("-started_at", "-id")
+        .values("started_at", "status")
+        .first()
+        for source in scopes
+    }
+    sources = []
+    for source, source_scopes in scopes.items():
+        last_success = max((item["last_success_at"] for item in source_scopes), default=None)
+        attempt = latest.get(source)
+        sources.append(
+            {
+                "source": source,
+                "last_success_at": last_success,
+                "last_attempt_at": attempt["started_at"] if attempt else None,
+                "last_status": attempt["status"] if attempt else None,
+                "stale": last_success is None or now - last_success > stale_after,
+                "scopes": source_scopes,
+            }
+        )
+    return {
+        "checked_at": now,
+        "stale_after_hours": int(stale_after.total_seconds() // 3600),
+        "stale": any(item["stale"] for item in sources),
+        "sources": sources,
+    }
