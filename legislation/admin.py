@@ -146,3 +146,34 @@ class StageChangeAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# --- Sync bookkeeping -------------------------------------------------------------------------------------------
+
+from .models import RemoteBillState, SourceCursor  # noqa: E402  (appended section)
+
+
+@admin.register(SourceCursor)
+class SourceCursorAdmin(admin.ModelAdmin):
+    """Where each sync resumes. Deleting a cursor makes its next sync start from the initial lookback."""
+
+    list_display = ("source", "scope", "value", "updated_at")
+    list_filter = ("source",)
+    search_fields = ("scope", "value")
+    readonly_fields = ("source", "scope", "value", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(RemoteBillState)
+class RemoteBillStateAdmin(admin.ModelAdmin):
+    """What each source last said about a bill. Deleting one makes the next sync fetch that bill again."""
+
+    list_display = ("source", "external_id", "marker", "container", "fetched_at")
+    list_filter = ("source",)
+    search_fields = ("external_id", "marker")
+    readonly_fields = ("source", "external_id", "marker", "container", "fetched_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

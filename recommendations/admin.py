@@ -99,3 +99,81 @@ class ProgressAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change) -> None:
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+# --- Discovery and triage -----------------------------------------------------------------------------------------
+
+from urllib.parse import urlencode  # noqa: E402  (appended section)
+
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.html import format_html  # noqa: E402
+
+from .models import SavedSearch, TriageCandidate, TriageStatus  # noqa: E402
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "recommendation", "sources", "active", "last_run_at")
+    list_filter = ("active", "recommendation")
+    search_fields = ("name", "keywords", "recommendation__code")
+    autocomplete_fields = ("recommendation",)
+    filter_horizontal = ("jurisdictions",)
+    readonly_fields = ("created_at", "last_run_at")
+    actions = ("run_now",)
+
+    @admin.action(description="Run now (queue a discovery task per source)")
+    def run_now(self, request, queryset) -> None:
+        from legislation.sync import SOURCE_NAMES
+
+        from .tasks import discover
+
+        sent = 0
+        for search in queryset.filter(active=True):
+            for source in SOURCE_NAMES:
+                if search.runs_on(source):
+                    discover.delay(search.pk, source)
+                    sent += 1
+        self.message_user(request, f"{sent} discovery tasks queued; results appear in the triage queue.")
+
+
+@admin.register(TriageCandidate)
+class TriageCandidateAdmin(admin.ModelAdmin):
+    """The triage queue: bills discovery found. Accepting opens the link form; discovery itself never links."""
+
+    list_display = ("bill", "bill_title", "recommendation", "status", "source", "first_seen_at", "link_action")
+    list_filter = ("status", "source", "recommendation", "bill__jurisdiction")
+    search_fields = ("bill__identifier", "bill__title", "query", "recommendation__code")
+    list_select_related = ("bill__jurisdiction", "bill__session", "recommendation", "decided_by")
+    autocomplete_fields = ("bill", "recommendation")
+    readonly_fields = ("saved_search", "source", "query", "first_seen_at", "last_seen_at", "decided_by", "decided_at")
+    actions = ("accept", "reject")
+
+    @admin.display(description="title")
+    def bill_title(self, obj: TriageCandidate) -> str:
+        return obj.bill.title[:120]
+
+    @admin.display(description="link")
+    def link_action(self, obj: TriageCandidate) -> str:
+        if obj.status == TriageStatus.REJECTED:
+            return "-"
+        query = urlencode({"bill": obj.bill_id, "recommendation": obj.recommendation_id})
+        return format_html('<a href="{}?{}">Link…</a>', reverse("admin:recommendations_billlink_add"), query)
+
+    def _decide(self, request, queryset, status: str) -> int:
+        return queryset.update(status=status, decided_by=request.user, decided_at=timezone.now())
+
+    @admin.action(description="Accept (then link them with an effect and a rationale)")
+    def accept(self, request, queryset) -> None:
+        count = self._decide(request, queryset, TriageStatus.ACCEPTED)
+        self.message_user(request, f"{count} accepted. Use “Link…” to link each with its effect and rationale.")
+
+    @admin.action(description="Reject (discovery will not queue them again)")
+    def reject(self, request, queryset) -> None:
+        count = self._decide(request, queryset, TriageStatus.REJECTED)
+        self.message_user(request, f"{count} rejected.")
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change and "status" in form.changed_data:
+            obj.decided_by, obj.decided_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)

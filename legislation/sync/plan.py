@@ -1,0 +1,35 @@
+"""Which scoped syncs the scheduler fans out for a set of tracked bills: one per source and jurisdiction.
+
+- Congress.gov syncs the bills of Congress (``us``);
+- Open States syncs every other jurisdiction with tracked bills (its lists recognise bills by source id or by
+  session and identifier, so bills imported from elsewhere are covered);
+- LegiScan syncs the jurisdictions where tracked bills have a LegiScan id (it cannot recognise others).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+
+from legislation.choices import Source
+from legislation.models import Bill, BillExternalId
+
+
+def sync_plan(*, bill_ids: Collection[int], sources: Iterable[str]) -> dict[tuple[str, str], list[int]]:
+    """``{(source, jurisdiction code): [bill ids]}`` for the given bills, restricted to ``sources``."""
+    sources = set(sources)
+    code_of = dict(Bill.objects.filter(pk__in=list(bill_ids)).values_list("pk", "jurisdiction__code"))
+    with_legiscan_id = set(
+        BillExternalId.objects.filter(source=Source.LEGISCAN, bill_id__in=code_of).values_list("bill_id", flat=True)
+    )
+    plan: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for pk, code in sorted(code_of.items()):
+        if code == "us":
+            if Source.CONGRESS in sources:
+                plan[(Source.CONGRESS.value, code)].append(pk)
+            continue
+        if Source.OPENSTATES in sources:
+            plan[(Source.OPENSTATES.value, code)].append(pk)
+        if Source.LEGISCAN in sources and pk in with_legiscan_id:
+            plan[(Source.LEGISCAN.value, code)].append(pk)
+    return dict(plan)

@@ -1,0 +1,54 @@
+"""Sessions that end: which tracked bills are still worth polling, and the daily sweep that lets pending bills die.
+
+Bills are polled while their session is on, and for ``SYNC_SESSION_GRACE_DAYS`` after it ends (or after their
+latest action, when the end date is unknown): governors sign and veto for weeks after sine die, so a bill that the
+sweep called ``died`` may still turn out enacted. Enacted bills are not polled: nothing can change their stage.
+
+The sweep applies the session-end rule (``LegislativeSession.is_over``) to sessions whose pending bills have not been
+moved yet, through the importer's ``sessions_end_apply`` (the same code an import runs when it closes a session),
+so a session that ends by date alone, with no import to notice, is handled the same day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from legislation.choices import PENDING_STAGES, Stage
+from legislation.importers.bills import sessions_end_apply
+from legislation.models import Bill, ImportRun, ImportRunStatus, LegislativeSession
+
+
+def bill_ids_to_poll(*, bill_ids: Collection[int], today: date | None = None) -> list[int]:
+    """The bills among ``bill_ids`` a sync should still ask the sources about (see the module docstring)."""
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(days=settings.SYNC_SESSION_GRACE_DAYS)
+    bills = list(
+        Bill.objects.filter(pk__in=list(bill_ids))
+        .exclude(stage=Stage.ENACTED)
+        .values_list("pk", "session_id", "session__end_date", "latest_action_date")
+    )
+    over = LegislativeSession.objects.filter(pk__in={session for _, session, _, _ in bills}).over_ids(today=today)
+    return sorted(
+        pk
+        for pk, session, end_date, latest_action in bills
+        if session not in over or (end_date or latest_action or date.min) >= cutoff
+    )
+
+
+def sessions_close(*, today: date | None = None) -> ImportRun:
+    """Move the pending bills of every session that is over to died (or carried over); one ImportRun records it."""
+    today = today or timezone.localdate()
+    candidates = LegislativeSession.objects.filter(bills__stage__in=PENDING_STAGES).distinct()
+    over = candidates.over_ids(today=today)
+    run = ImportRun.objects.create(source="", scope="sessions:close")
+    moved = sessions_end_apply(session_ids=over, import_run=run, today=today)
+    run.status = ImportRunStatus.SUCCEEDED
+    run.updated = len(moved)
+    run.finished_at = timezone.now()
+    run.note = f"{len(over)} sessions over with pending bills; {len(moved)} bills moved to died or carried over"
+    run.save()
+    return run

@@ -1,0 +1,187 @@
+"""Celery tasks of the legislation app: small, ids and primitives in, idempotent, each calling a sync service.
+
+The scheduler (``recommendations.sync_tracked``, run by beat) hands the tracked bill ids to :func:`sync_fan_out`,
+which sends one :func:`sync_scope` task per source and jurisdiction. Every scope task:
+
+- holds a cache lock on its source and scope (Redis when ``REDIS_URL`` is set), so a scope never runs twice at
+  once; a task that finds it taken returns at once (the other run does the work);
+- is safe to run twice (``acks_late`` with ``reject_on_worker_lost``: a task whose worker died is delivered
+  again): the importer writes nothing for unchanged bills, and cursors only move forward;
+- retries only transient errors (timeouts, 429, 5xx), with exponential backoff and jitter, or after the
+  ``Retry-After`` the source sent; data errors and spent budgets are recorded on the ImportRun and not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+# A scope is at most SYNC_MAX_PAGES list pages plus the detail requests of the bills that moved, each request
+# bounded by SYNC_HTTP_TIMEOUT and its retries, plus waits for the per-minute budget: minutes, not more. The soft
+# limit stops a run stuck on a slow source so it records what it did (the cursor resumes next time); the hard
+# limit kills it shortly after if it does not stop. Both stay under the lock's timeout (legislation.sync.common),
+# so a live task never loses its lock.
+SCOPE_SOFT_TIME_LIMIT = 8 * 60
+SCOPE_TIME_LIMIT = 9 * 60
+# Session-end sweep and fan-out: database work only, quick.
+QUICK_SOFT_TIME_LIMIT = 2 * 60
+QUICK_TIME_LIMIT = 3 * 60
+# A dataset ZIP or bulk file is a whole session (thousands of bills): give it longer.
+BACKFILL_SOFT_TIME_LIMIT = 30 * 60
+BACKFILL_TIME_LIMIT = 32 * 60
+
+EXPORTS_TASKS = ("api.exports_build", "api.tasks.exports_build")
+EXPORTS_DEBOUNCE = 60  # seconds: one exports build for a whole fan-out of syncs
+
+
+def retry_countdown(retries: int, retry_after: float | None) -> float:
+    """The source's Retry-After if it sent one, else 30 s doubling per retry (at most 10 min), with full jitter."""
+    if retry_after:
+        return retry_after
+    return random.uniform(0, min(600.0, 30.0 * 2**retries))  # noqa: S311 - jitter, not cryptography
+
+
+def queue_exports_build() -> bool:
+    """Ask the API to rebuild its exports after an import changed something, once a minute at most.
+
+    The API app registers the task when it has one (``api.tasks.exports_build``); found by name, so legislation
+    does not import api.
+    """
+    from celery import current_app
+
+    task = next((current_app.tasks[name] for name in EXPORTS_TASKS if name in current_app.tasks), None)
+    if task is None or not cache.add("sync:exports-queued", 1, timeout=EXPORTS_DEBOUNCE):
+        return False
+    task.apply_async(countdown=EXPORTS_DEBOUNCE)
+    return True
+
+
+def _changed(run: object) -> bool:
+    return bool(getattr(run, "inserted", 0) or getattr(run, "updated", 0))
+
+
+@shared_task(
+    name="legislation.sync_scope",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=SCOPE_SOFT_TIME_LIMIT,
+    time_limit=SCOPE_TIME_LIMIT,
+    max_retries=None,  # bounded by SYNC_TASK_MAX_RETRIES below, read at run time
+)
+def sync_scope(self: Task, source: str, jurisdiction: str, bill_ids: list[int] | None = None) -> dict:
+    """Sync ``bill_ids`` (None: every stored bill) of one source and jurisdiction."""
+    from legislation.sources.http import TransientSourceError
+    from legislation.sync import ScopeBusy, scope_lock, source_sync
+    from legislation.sync import sync_scope as scope_of
+
+    try:
+        with scope_lock(source, scope_of(jurisdiction)):
+            run = source_sync(source, jurisdiction=jurisdiction, bill_ids=bill_ids)
+    except ScopeBusy:
+        logger.info("%s %s is already being synced; skipping", source, jurisdiction)
+        return {"status": "busy"}
+    except TransientSourceError as exc:
+        if self.request.retries >= settings.SYNC_TASK_MAX_RETRIES:
+            raise
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, exc.retry_after)) from None
+    if _changed(run):
+        queue_exports_build()
+    return {"status": run.status, "run": run.pk, "requests": run.requests}
+
+
+@shared_task(
+    name="legislation.sync_fan_out",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=QUICK_SOFT_TIME_LIMIT,
+    time_limit=QUICK_TIME_LIMIT,
+)
+def sync_fan_out(bill_ids: list[int], sources: list[str]) -> dict:
+    """One :func:`sync_scope` task per source and jurisdiction of the bills still worth polling.
+
+    A source without a key gets one ``skipped`` run (scope ``sync``) instead of a task per jurisdiction.
+    """
+    from legislation.sync import SOURCE_NAMES, bill_ids_to_poll, has_key, no_key_note, record_skipped
+    from legislation.sync.plan import sync_plan
+
+    usable = []
+    for source in sources:
+        if source not in SOURCE_NAMES:
+            raise ValueError(f"unknown source {source!r}")
+        if has_key(source):
+            usable.append(source)
+        else:
+            record_skipped(source=source, scope="sync", note=no_key_note(source))
+    poll = bill_ids_to_poll(bill_ids=bill_ids)
+    plan = sync_plan(bill_ids=poll, sources=usable)
+    for (source, jurisdiction), ids in sorted(plan.items()):
+        sync_scope.delay(source, jurisdiction, ids)
+    return {
+        "tracked": len(bill_ids),
+        "polled": len(poll),
+        "tasks": len(plan),
+        "skipped": sorted(set(sources) - set(usable)),
+    }
+
+
+@shared_task(
+    name="legislation.sessions_close",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=QUICK_SOFT_TIME_LIMIT,
+    time_limit=QUICK_TIME_LIMIT,
+)
+def sessions_close() -> dict:
+    """Daily: pending bills of sessions that are over die (or carry over)."""
+    from legislation.sync import sessions_close as close
+
+    run = close()
+    if run.updated:
+        queue_exports_build()
+    return {"run": run.pk, "moved": run.updated}
+
+
+@shared_task(
+    name="legislation.legiscan_backfill",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=BACKFILL_SOFT_TIME_LIMIT,
+    time_limit=BACKFILL_TIME_LIMIT,
+)
+def legiscan_backfill(self: Task, state: str, session_ids: list[int] | None = None) -> dict:
+    """On demand: a state's LegiScan datasets whose ``dataset_hash`` changed."""
+    from legislation.sync import ScopeBusy, legiscan_dataset_backfill, scope_lock
+
+    try:
+        with scope_lock("legiscan", f"backfill:{state.lower()}", timeout=BACKFILL_TIME_LIMIT + 60):
+            runs = legiscan_dataset_backfill(state=state, session_ids=session_ids)
+    except ScopeBusy:
+        return {"status": "busy"}
+    if any(_changed(run) for run in runs):
+        queue_exports_build()
+    return {"runs": [run.pk for run in runs]}
+
+
+@shared_task(
+    name="legislation.openstates_backfill",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=BACKFILL_SOFT_TIME_LIMIT,
+    time_limit=BACKFILL_TIME_LIMIT,
+)
+def openstates_backfill(location: str) -> dict:
+    """On demand: an Open States per-session bulk zip (URL or path)."""
+    from legislation.sync import openstates_bulk_backfill
+
+    run = openstates_bulk_backfill(location=location)
+    if _changed(run):
+        queue_exports_build()
+    return {"run": run.pk, "status": run.status}
