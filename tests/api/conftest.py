@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from legislation.choices import Source, Stage
 from legislation.models import BillExternalId
+from recommendations.services import progress_recompute
 from tests.factories import BillActionFactory, BillFactory, BillLinkFactory, JurisdictionFactory, UserFactory
 
 HIGH_RATES = {"anon": "100000/min", "user": "100000/min"}
@@ -88,6 +89,8 @@ def world(db):
     BillActionFactory(bill=enacted, order=2, description="Chaptered", classification=["executive-signature"])
     regress = BillLinkFactory(bill=enacted, effect="regresses", rationale="Raises penalties.")
     advance = BillLinkFactory(bill=other, effect="advances", rationale="Cuts a mandatory minimum.")
+    for link in (regress, advance):
+        progress_recompute(recommendation=link.recommendation, jurisdiction=link.bill.jurisdiction)
     return {
         "ca": ca,
         "ny": ny,
