@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -94,12 +95,15 @@ class BudgetExhausted(SourceError):
 
 
 def redact(url: str | httpx.URL) -> str:
-    """The URL without the values of key parameters."""
+    """The URL without the values of key parameters (``key=***``)."""
     url = httpx.URL(str(url))
     if not any(name in _SECRET_PARAMS for name in url.params):
         return str(url)
-    params = [(name, "***" if name in _SECRET_PARAMS else value) for name, value in url.params.multi_items()]
-    return str(url.copy_with(params=params))
+    query = "&".join(
+        f"{quote(name)}={'***' if name in _SECRET_PARAMS else quote(value)}"
+        for name, value in url.params.multi_items()
+    )
+    return str(url.copy_with(query=query.encode()))
 
 
 # --- Budgets ------------------------------------------------------------------------------------------------------
@@ -296,7 +300,7 @@ class RetryPolicy:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, SourceError) and exc.retry_after is not None:
             return exc.retry_after
-        return wait_exponential_jitter(initial=self.initial, max=self.maximum, jitter=self.jitter)(state)
+        return wait_exponential_jitter(multiplier=self.initial, max=self.maximum, jitter=self.jitter)(state)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -31,6 +31,7 @@ from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
+from legislation.importers import summary_line
 from legislation.importers.bills import BillImporter
 from legislation.models import (
     Bill,
@@ -289,7 +290,7 @@ def _finish(sync: SyncRun) -> ImportRun:
         run.status,
         run.duration,
         run.requests,
-        importer.counts.summary(),
+        summary_line(run),
     )
     return run
 

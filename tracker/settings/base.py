@@ -139,6 +139,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.ORJSONRenderer", "api.renderers.CSVRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Counted in the Django cache (Redis with REDIS_URL), so every worker shares the counts; see api/throttling.py.
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonRateThrottle", "api.throttling.UserRateThrottle"],
@@ -250,3 +251,5 @@ SYNC_SESSION_GRACE_DAYS = env.int("SYNC_SESSION_GRACE_DAYS", default=60)  # gove
 SYNC_STALE_MARGIN_MINUTES = env.int("SYNC_STALE_MARGIN_MINUTES", default=30)
 SYNC_TASK_MAX_RETRIES = env.int("SYNC_TASK_MAX_RETRIES", default=3)
 DISCOVERY_MAX_NEW_BILLS = env.int("DISCOVERY_MAX_NEW_BILLS", default=20)  # detail requests per search and source
+# httpx logs every request's full URL at INFO, and the LegiScan and Congress.gov keys travel in the query string.
+LOGGING["loggers"] = {**LOGGING.get("loggers", {}), "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}}
