@@ -1,0 +1,349 @@
+"""Benchmark of the bill importer on PostgreSQL (issue 3, item 6).
+
+    python bench/import_bench.py [--bills 50000] [--per-page 20] [--database-url postgres://...]
+
+Generates N synthetic bills (10 actions, 2 sponsors, 1 source each) as Open States v3 `/bills` pages in a temporary
+folder, one file at a time (the generator never holds more than a page), and imports them through the real path
+(`legislation.importers.import_files`, what `manage.py import_bills openstates` runs) into a database of its own,
+dropped and migrated at the start (default `postgres://postgres@127.0.0.1:5432/tracker_bench`). Passes:
+
+1. first import;
+2. the same files again (must write 0 rows);
+3. the same files with 1% of the bills changed (one more action that moves their stage);
+4. the Ohio master list fixture (LegiScan, 2,131 bills), first import and re-import.
+
+For each pass: seconds, bills per second, rows written (inserted / updated / deleted, from pg_stat_user_tables;
+the ImportRun row that logs the pass is counted apart), peak memory (the process's RSS high-water mark, reset
+before each pass through /proc/self/clear_refs), and the ratio of the pass's time to a plain `COPY` of all the
+rows of pass 1 into scratch tables without indexes, timed in the same run. Targets (2-core machine) are checked
+at the end; the exit code is 1 if one is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tracker_bench"
+OHIO = ROOT / "tests" / "fixtures" / "legiscan" / "getMasterList_OH_133rd_GA.json"
+TABLES = (
+    "legislation_bill",
+    "legislation_billaction",
+    "legislation_billsponsorship",
+    "legislation_billsource",
+    "legislation_billexternalid",
+    "legislation_stagechange",
+    "legislation_legislativesession",
+)
+# The 50 states, as seeded (legislation/data/jurisdictions.json).
+STATES = tuple(
+    row["code"]
+    for row in json.loads((ROOT / "legislation" / "data" / "jurisdictions.json").read_text())["jurisdictions"]
+    if row["kind"] == "state"
+)
+# Ten classified actions: the bill passes its first chamber (stage passed_origin); the 1% pass adds an 11th.
+ACTIONS = (
+    ("Introduced and read first time", ["introduction", "reading-1"], "lower"),
+    ("Referred to Committee on Judiciary", ["referral-committee"], "lower"),
+    ("Public hearing held", ["hearing-held"], "lower"),
+    ("Executive session", ["work-session"], "lower"),
+    ("Reported do pass as amended", ["committee-passage-favorable"], "lower"),
+    ("Referred to Rules", ["referral-committee"], "lower"),
+    ("Placed on second reading", ["reading-2"], "lower"),
+    ("Floor amendment adopted", ["amendment-passage"], "lower"),
+    ("Third reading, passed; yeas 60 nays 38", ["reading-3", "passage"], "lower"),
+    ("First reading in the Senate", ["introduction", "reading-1"], "upper"),
+)
+CHANGE = ("Third reading, passed the Senate; yeas 30 nays 19", ["reading-3", "passage"], "upper")
+ORGS = {
+    "lower": {"id": "ocd-organization/lower", "name": "House", "classification": "lower"},
+    "upper": {"id": "ocd-organization/upper", "name": "Senate", "classification": "upper"},
+}
+TARGETS = {"first_seconds": 60.0, "unchanged_seconds": 15.0, "peak_mb": 300.0, "ohio_seconds": 3.0}
+
+
+def configure(database_url: str) -> None:
+    """Create the benchmark database afresh, then set Django up on it."""
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings.test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from legislation.services import jurisdictions_seed
+
+    call_command("migrate", verbosity=0)
+    jurisdictions_seed()
+
+
+# --- Synthetic Open States pages ----------------------------------------------------------------------------------
+
+
+def bill(number: int, *, changed: bool) -> dict:
+    state = STATES[number % len(STATES)]
+    rng = random.Random(number)  # noqa: S311 - deterministic test data, not security
+    start = date(2025, 1, 6) + timedelta(days=rng.randrange(60))
+    actions = list(ACTIONS) + ([CHANGE] if changed else [])
+    identifier = f"HB {number // len(STATES) + 1}"
+    return {
+        "id": f"ocd-bill/{uuid.uuid5(uuid.NAMESPACE_URL, f'bench:{number}')}",
+        "session": "2025",
+        "jurisdiction": {
+            "id": f"ocd-jurisdiction/country:us/state:{state}/government",
+            "name": state.upper(),
+            "classification": "state",
+        },
+        "from_organization": ORGS["lower"],
+        "identifier": identifier,
+        "title": f"An act relating to controlled substances and sentencing, number {number}",
+        "classification": ["bill"],
+        "subject": ["Crime", "Drugs"],
+        "extras": {},
+        "created_at": "2025-01-06T00:00:00+00:00",
+        "updated_at": "2025-06-01T00:00:00+00:00",
+        "openstates_url": f"https://openstates.org/{state}/bills/2025/{identifier.replace(' ', '')}/",
+        "first_action_date": start.isoformat(),
+        "latest_action_date": (start + timedelta(days=3 * len(actions))).isoformat(),
+        "latest_action_description": actions[-1][0],
+        "latest_passage_date": "",
+        "abstracts": [{"abstract": f"Changes penalties for distribution ({number}).", "note": "", "date": ""}],
+        "sponsorships": [
+            {
+                "name": f"Member {rng.randrange(100)}",
+                "entity_type": "person",
+                "primary": True,
+                "classification": "primary",
+                "person": None,
+            },
+            {
+                "name": f"Member {rng.randrange(100)}",
+                "entity_type": "person",
+                "primary": False,
+                "classification": "cosponsor",
+                "person": None,
+            },
+        ],
+        "sources": [{"url": f"https://legislature.example/{state}/2025/{number}", "note": ""}],
+        "actions": [
+            {
+                "organization": ORGS[chamber],
+                "description": description,
+                "date": (start + timedelta(days=3 * order)).isoformat(),
+                "classification": classification,
+                "order": order,
+                "related_entities": [],
+            }
+            for order, (description, classification, chamber) in enumerate(actions)
+        ],
+    }
+
+
+def write_pages(folder: Path, bills: int, per_page: int, *, changed_every: int = 0) -> list[Path]:
+    """Page files of `per_page` bills; with `changed_every`, every n-th bill has one action more."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    pages = (bills + per_page - 1) // per_page
+    for page in range(pages):
+        numbers = range(page * per_page, min(bills, (page + 1) * per_page))
+        results = [bill(n, changed=bool(changed_every) and n % changed_every == 0) for n in numbers]
+        body = {
+            "results": results,
+            "pagination": {"per_page": per_page, "page": page + 1, "max_page": pages, "total_items": bills},
+        }
+        path = folder / f"bills_page_{page + 1:06d}.json"
+        path.write_text(json.dumps(body), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+# --- Measures -----------------------------------------------------------------------------------------------------
+
+
+def reset_peak_rss() -> None:
+    with contextlib.suppress(OSError):  # not Linux: the high-water mark of the whole process is reported
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def table_writes() -> dict[str, tuple[int, int, int]]:
+    """(inserted, updated, deleted) rows per table so far, flushed from this backend's pending statistics."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+    with connection.cursor() as cursor:  # a new statement: the flush happened at the end of the last one
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")
+        return {name: (ins, upd, dele) for name, ins, upd, dele in cursor.fetchall()}
+
+
+@dataclass
+class Pass:
+    name: str
+    bills: int
+    seconds: float
+    rows: dict[str, tuple[int, int, int]]
+    run_rows: tuple[int, int, int]
+    peak_mb: float
+    summary: str
+
+    @property
+    def written(self) -> int:
+        return sum(sum(values) for values in self.rows.values())
+
+
+def measure(name: str, bills: int, action) -> Pass:
+    from legislation.importers import summary_line
+
+    before = table_writes()
+    reset_peak_rss()
+    started = time.perf_counter()
+    run = action()
+    seconds = time.perf_counter() - started
+    peak = peak_rss_mb()
+    after = table_writes()
+    delta = {
+        table: tuple(a - b for a, b in zip(after.get(table, (0, 0, 0)), before.get(table, (0, 0, 0)), strict=True))
+        for table in after
+    }
+    run_rows = delta.pop("legislation_importrun", (0, 0, 0))
+    rows = {table: values for table, values in delta.items() if any(values)}
+    return Pass(name, bills, seconds, rows, run_rows, peak, summary_line(run))
+
+
+def copy_baseline() -> tuple[float, int]:
+    """Seconds to COPY every row of the bill tables into scratch tables without indexes (same rows, same run)."""
+    from django.db import connection
+
+    raw = connection.connection  # psycopg 3
+    dumps = {}
+    with raw.cursor() as cursor:
+        for table in TABLES:
+            buffer = io.BytesIO()
+            with cursor.copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy:
+                for data in copy:
+                    buffer.write(data)
+            dumps[table] = buffer.getvalue()
+            cursor.execute(f"DROP TABLE IF EXISTS scratch_{table}")
+            cursor.execute(f"CREATE TABLE scratch_{table} (LIKE {table})")
+    raw.commit()
+    rows = 0
+    started = time.perf_counter()
+    with raw.cursor() as cursor:
+        for table, data in dumps.items():
+            with cursor.copy(f"COPY scratch_{table} FROM STDIN (FORMAT binary)") as copy:
+                copy.write(data)
+            rows += cursor.rowcount
+    raw.commit()
+    seconds = time.perf_counter() - started
+    with raw.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"DROP TABLE scratch_{table}")
+    raw.commit()
+    return seconds, rows
+
+
+def report(passes: list[Pass], copy_seconds: float, copy_rows: int) -> list[str]:
+    print(f"\nplain COPY of the {copy_rows:,} rows of pass 1 into scratch tables: {copy_seconds:.2f} s\n")
+    header = f"{'pass':<28}{'seconds':>9}{'bills/s':>10}{'rows written':>14}{'peak MB':>9}{'x COPY':>8}  counts"
+    print(header)
+    print("-" * len(header))
+    for item in passes:
+        print(
+            f"{item.name:<28}{item.seconds:>9.2f}{item.bills / item.seconds:>10,.0f}{item.written:>14,}"
+            f"{item.peak_mb:>9.0f}{item.seconds / copy_seconds:>8.1f}  {item.summary}"
+        )
+    print("\nrows written per table (inserted/updated/deleted); each pass also logs one ImportRun (1 ins + 1 upd):")
+    for item in passes:
+        tables = ", ".join(f"{t.removeprefix('legislation_')} {i}/{u}/{d}" for t, (i, u, d) in item.rows.items())
+        print(f"  {item.name}: {tables or 'none'}")
+    return []
+
+
+def check(passes: dict[str, Pass], *, changed: int) -> list[str]:
+    misses = []
+    first, unchanged, one_percent, ohio = (passes[key] for key in ("first", "unchanged", "changed", "ohio"))
+    if first.seconds > TARGETS["first_seconds"]:
+        misses.append(f"first import {first.seconds:.1f} s > {TARGETS['first_seconds']:.0f} s")
+    if unchanged.seconds > TARGETS["unchanged_seconds"]:
+        misses.append(f"unchanged re-import {unchanged.seconds:.1f} s > {TARGETS['unchanged_seconds']:.0f} s")
+    if unchanged.written:
+        misses.append(f"unchanged re-import wrote {unchanged.written} rows")
+    updated_bills = one_percent.rows.get("legislation_bill", (0, 0, 0))[1]
+    if updated_bills != changed or one_percent.rows.get("legislation_bill", (0, 0, 0))[0]:
+        misses.append(f"1% pass updated {updated_bills} bills, expected {changed} (and no inserts)")
+    worst = max(item.peak_mb for item in passes.values())
+    if worst > TARGETS["peak_mb"]:
+        misses.append(f"peak memory {worst:.0f} MB > {TARGETS['peak_mb']:.0f} MB")
+    if ohio.seconds > TARGETS["ohio_seconds"]:
+        misses.append(f"Ohio master list {ohio.seconds:.2f} s > {TARGETS['ohio_seconds']:.0f} s")
+    return misses
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bills", type=int, default=50_000)
+    parser.add_argument("--per-page", type=int, default=20, help="bills per page file (Open States allows 20)")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    args = parser.parse_args()
+    configure(args.database_url)
+    from legislation.importers import import_files
+
+    changed_every = 100
+    changed = len(range(0, args.bills, changed_every))
+    passes: dict[str, Pass] = {}
+    with tempfile.TemporaryDirectory(prefix="import_bench_") as folder:
+        started = time.perf_counter()
+        paths = write_pages(Path(folder) / "v1", args.bills, args.per_page)
+        print(f"generated {args.bills:,} bills in {len(paths):,} page files in {time.perf_counter() - started:.1f} s")
+
+        def run(files: list[Path]):
+            return lambda: import_files(source="openstates", paths=files, scope="bench")
+
+        passes["first"] = measure("1. first import", args.bills, run(paths))
+        copy_seconds, copy_rows = copy_baseline()
+        passes["unchanged"] = measure("2. unchanged re-import", args.bills, run(paths))
+        changed_paths = write_pages(Path(folder) / "v2", args.bills, args.per_page, changed_every=changed_every)
+        passes["changed"] = measure(f"3. re-import, {changed} changed", args.bills, run(changed_paths))
+    ohio = lambda: import_files(source="legiscan", paths=[OHIO], scope="bench ohio")  # noqa: E731
+    passes["ohio"] = measure("4. Ohio master list", 2131, ohio)
+    passes["ohio_again"] = measure("5. Ohio master list again", 2131, ohio)
+    report(list(passes.values()), copy_seconds, copy_rows)
+    misses = check(passes, changed=changed)
+    print("\n" + ("all targets met" if not misses else "targets missed:\n  " + "\n  ".join(misses)))
+    return 1 if misses else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,748 @@
+"""The bill importer: upserts bills from any source, telling insert / update / noop for each.
+
+Input. `(where, item)` pairs, `where` naming the file for error messages, `item` either a parsed `BillRecord` or a
+`RawBill`: a payload not parsed yet, with the identity the files layer peeked from it, a digest of everything the
+parser will read, and a function that parses it. Parsing costs more than anything else on a re-import, so a raw
+bill whose digest matches is recognised as unchanged without being parsed; a raw bill the parser rejects fails
+alone, like any bad record.
+
+Matching. A bill is looked up by its id at the source (BillExternalId), then by its natural key (jurisdiction +
+session + normalised identifier). A bill found by natural key takes the record's source id (added, or replaced when
+the bill had another id at that source), so the next import finds it directly.
+
+Nothing changed, nothing written. Each item gets a content hash: sha256 of `HASH_VERSION`, the session-end facts
+its stage depends on (is the session over, its end date, does the legislature carry bills over) and either the
+raw payload's digest or everything the record carries (all its fields but the source's `updated_at`). When it
+equals `Bill.content_hash` of the bill found by source id, the bill is `unchanged` and nothing is written to it.
+Otherwise only the fields that differ are updated, and actions, sponsors and sources are rebuilt (delete + insert)
+only when they differ. A bill whose data is the same but whose hash moved (a new `updated_at`, a record read from
+another kind of file) counts as `unchanged`; only its hash is written.
+
+Light records. A record without actions (`extras["actions_included"]` False: an Open States bill fetched without
+`include=actions`, a LegiScan master-list entry, a Congress.gov bill without its /actions) never wipes what is
+stored: actions, sponsors and sources are kept, and its empty fields do not overwrite stored ones. Its stage is
+used when its source states a status of its own (LegiScan's status codes, `STATUS_SOURCES`), or when it shows a
+further milestone than the stored one; otherwise the stored stage stands.
+
+Stage. The record's stage (from its actions, by legislation.stages) goes through `stages.apply_session_end` with the
+session-end rule of `LegislativeSession.is_over` and `Jurisdiction.carries_over`. Every stage move writes a
+StageChange (from, to, date, source, run); a new bill writes one from "" to its first stage, so the change feed
+shows new bills too. When an import makes a session over (a source closes it, or a later session appears), the
+pending bills of that session the run did not touch are moved as well (`sessions_end_apply`), so stages do not
+depend on the order files are imported in.
+
+Transactions and speed. Items are processed in chunks (`CHUNK_SIZE`): one query finds the chunk's bills by source
+id, one by natural key, and unchanged bills cost nothing more. A chunk's writes (COPY on PostgreSQL, see rows.py)
+run in one transaction; if any fails, the chunk is rolled back and written again bill by bill, each in its own
+savepoint, so a bad record fails alone and nothing is half-written. A stream imported with `atomic=True` (one bulk
+zip) is all or nothing for errors in the file itself. Jurisdictions and sessions are cached for the run.
+
+Duplicates. Items with the same source id (or records with the same natural key) in one chunk collapse to the most
+recently updated one (the later one on a tie); an item older than one already imported in this run is skipped.
+
+Every run is recorded in an ImportRun (counts, errors as {where, message}, note); when stages moved,
+`legislation.signals.bills_stage_changed` is sent with the ids once the run is finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
+from typing import Any
+
+import orjson
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from legislation.choices import MILESTONES, Source
+from legislation.models import (
+    Bill,
+    BillAction,
+    BillExternalId,
+    BillSource,
+    BillSponsorship,
+    ImportRun,
+    ImportRunStatus,
+    Jurisdiction,
+    LegislativeSession,
+    StageChange,
+)
+from legislation.signals import bills_stage_changed
+from legislation.sources.records import BillRecord, ParseError, StageResult, join_path
+from legislation.stages import apply_session_end
+
+from .rows import insert_rows
+from .sessions import SessionCache, SessionState, sessions_end_apply
+
+__all__ = ["CHUNK_SIZE", "HASH_VERSION", "BillImporter", "RawBill"]
+
+# Bump when the mapping from payloads to rows changes (here or in a parser), so the next import rewrites every bill.
+HASH_VERSION = 1
+CHUNK_SIZE = 1000
+# An ImportRun keeps this many error messages; the count of failures is always exact.
+MAX_ERRORS = 1000
+
+# Sources whose light records state a status of their own (LegiScan's status codes).
+STATUS_SOURCES = frozenset({Source.LEGISCAN})
+
+_RANK = {stage: rank for rank, stage in enumerate(MILESTONES)}
+_TEXT_FIELDS = ("source_identifier", "title", "summary", "classification", "subjects", "url")
+_ACTION_DATE_FIELDS = ("first_action_date", "latest_action_date", "latest_action_description")
+BILL_FIELDS = (
+    "jurisdiction_id",
+    "session_id",
+    "identifier",
+    *_TEXT_FIELDS,
+    "stage",
+    "stage_date",
+    "furthest_stage",
+    "furthest_stage_date",
+    *_ACTION_DATE_FIELDS,
+    "content_hash",
+)
+# Fields whose change is an update; a new content_hash alone is not.
+_CONTENT_FIELDS = frozenset(BILL_FIELDS) - {"content_hash"}
+# Errors a parser may raise on a bad payload (ParseError is a ValueError); anything else is a bug and propagates.
+_PARSE_ERRORS = (ValueError, TypeError, KeyError)
+
+
+@dataclass(frozen=True, slots=True)
+class RawBill:
+    """A bill payload not parsed yet: who it is (peeked by the files layer), a digest of everything `parse` reads,
+    and `parse` itself. Empty identity fields mean the payload could not be peeked: it is parsed at once."""
+
+    source: str
+    source_id: str
+    jurisdiction: str
+    session: str
+    digest: str
+    parse: Callable[[], BillRecord]
+    updated_at: datetime | None = None
+
+
+Item = BillRecord | RawBill
+
+
+@dataclass
+class ImportCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    duplicates: int = 0
+
+
+@dataclass(slots=True)
+class _Plan:
+    """One item on its way to the database: what was found, and (after `_diff`) what to write."""
+
+    where: str
+    source: str
+    source_id: str
+    jurisdiction: Jurisdiction
+    session: LegislativeSession
+    state: SessionState
+    content_hash: str
+    raw: RawBill | None = None
+    record: BillRecord | None = None  # None until a raw bill is parsed
+    bill_id: int | None = None  # the existing bill
+    stored_hash: str | None = None  # its content_hash
+    linked: bool = False  # found by this source's own id
+    values: dict[str, Any] = field(default_factory=dict)  # all fields on insert, the changed ones on update
+    actions: tuple | None = None  # None: keep the stored ones
+    sponsors: tuple | None = None
+    sources: tuple | None = None
+    new_external_ids: list[tuple[str, str]] = field(default_factory=list)
+    changed_external_ids: list[tuple[int, str]] = field(default_factory=list)  # (BillExternalId pk, new id)
+    stage_change: tuple[str, str, date | None] | None = None  # (from, to, date)
+    content_changed: bool = True
+
+    @property
+    def light(self) -> bool:
+        return not self.record.extras.get("actions_included", True)
+
+    @property
+    def natural_key(self) -> tuple[int, int, str]:
+        return (self.jurisdiction.pk, self.session.pk, self.record.identifier)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _identity(item: Item) -> str:
+    """How error messages name a bill: `CA 20232024 AB 701 (ocd-bill/...)`."""
+    if isinstance(item, RawBill):
+        return f"{item.jurisdiction.upper()} {item.session} ({item.source_id or 'no id'})"
+    return f"{item.jurisdiction.upper()} {item.session.identifier} {item.identifier} ({item.source_id})"
+
+
+def _is_newer(first: Item, second: Item) -> bool:
+    return bool(first.updated_at and second.updated_at and first.updated_at > second.updated_at)
+
+
+def _iso_date(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)).hexdigest()
+
+
+def content_hash(item: Item, state: SessionState) -> str:
+    """The hash stored in Bill.content_hash (see "Nothing changed, nothing written" above)."""
+    if isinstance(item, RawBill):
+        return _digest(HASH_VERSION, "raw", item.digest, state)
+    return _digest(HASH_VERSION, "record", dataclasses.replace(item, updated_at=None), state)
+
+
+def _action_rows(record: BillRecord) -> tuple:
+    """Actions as stored: `order` is the position in the source's order (sources repeat order numbers)."""
+    return tuple(
+        (index, action.date, action.description, action.chamber, action.actor, list(action.classification))
+        for index, action in enumerate(record.actions)
+    )
+
+
+def _sponsor_rows(record: BillRecord) -> tuple:
+    return tuple((s.name, s.primary, s.classification, s.entity_type) for s in record.sponsors)
+
+
+def _source_rows(record: BillRecord) -> tuple:
+    return tuple((s.url, s.note) for s in record.sources)
+
+
+def _action_dates(record: BillRecord) -> dict[str, Any]:
+    """First and latest action dates and the latest action's text: from the actions, or for a light record from
+    what the source computed (None where it says nothing). Parsers name these extras differently."""
+    if record.extras.get("actions_included", True):
+        dated = [action for action in record.actions if action.date]
+        latest = max(dated, key=lambda action: action.date) if dated else None
+        if latest is None and record.actions:
+            latest = record.actions[-1]
+        return {
+            "first_action_date": min((action.date for action in dated), default=None),
+            "latest_action_date": latest.date if latest else None,
+            "latest_action_description": latest.description if latest else "",
+        }
+    extras = record.extras
+    first = extras.get("first_action_date") or extras.get("introduced_date")
+    latest = extras.get("latest_action_date") or extras.get("last_action_date")
+    text = extras.get("latest_action_description") or extras.get("last_action") or extras.get("latest_action_text")
+    return {
+        "first_action_date": _iso_date(first),
+        "latest_action_date": _iso_date(latest),
+        "latest_action_description": text or None,
+    }
+
+
+def _target_values(plan: _Plan, stored: dict[str, Any] | None) -> dict[str, Any]:
+    """Every imported field of the bill as this record says it should be (see "Light records" above)."""
+    record = plan.record
+    base = record.status
+    keep_stage = (
+        plan.light
+        and stored is not None
+        and record.source not in STATUS_SOURCES
+        and _RANK.get(record.status.furthest_stage, -1) <= _RANK.get(stored["furthest_stage"], -1)
+    )
+    if keep_stage:
+        base = StageResult(
+            stored["stage"], stored["stage_date"], stored["furthest_stage"], stored["furthest_stage_date"]
+        )
+    result = apply_session_end(
+        base, session_ended=plan.state.over, carries_over=plan.state.carries_over, end_date=plan.state.end_date
+    )
+    values: dict[str, Any] = {
+        "jurisdiction_id": plan.jurisdiction.pk,
+        "session_id": plan.session.pk,
+        "identifier": record.identifier,
+        "source_identifier": record.source_identifier,
+        "title": record.title,
+        "summary": record.summary,
+        "classification": list(record.classification),
+        "subjects": list(record.subjects),
+        "url": record.url,
+        "stage": result.stage,
+        "stage_date": result.stage_date,
+        "furthest_stage": result.furthest_stage,
+        "furthest_stage_date": result.furthest_date,
+        **_action_dates(record),
+        "content_hash": plan.content_hash,
+    }
+    if plan.light and stored is not None:
+        for name in (*_TEXT_FIELDS, *_ACTION_DATE_FIELDS):
+            if values[name] in ("", None, []):
+                values[name] = stored[name]
+    if values["latest_action_description"] is None:
+        values["latest_action_description"] = ""
+    return values
+
+
+def _grouped(rows: Iterable[tuple]) -> dict[int, list[tuple]]:
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    for bill_id, *row in rows:
+        grouped[bill_id].append(tuple(row))
+    return grouped
+
+
+class _Stored:
+    """What the database holds for the bills of a chunk that may need an update, one query per table."""
+
+    def __init__(self, bill_ids: list[int]) -> None:
+        self.bills = {row["id"]: row for row in Bill.objects.filter(pk__in=bill_ids).values("id", *BILL_FIELDS)}
+        self.actions = _grouped(
+            BillAction.objects.filter(bill_id__in=bill_ids)
+            .order_by("bill_id", "order")
+            .values_list("bill_id", "order", "date", "description", "chamber", "actor", "classification")
+        )
+        self.sponsors = _grouped(
+            BillSponsorship.objects.filter(bill_id__in=bill_ids)
+            .order_by("bill_id", "id")
+            .values_list("bill_id", "name", "primary", "classification", "entity_type")
+        )
+        self.sources = _grouped(
+            BillSource.objects.filter(bill_id__in=bill_ids)
+            .order_by("bill_id", "id")
+            .values_list("bill_id", "url", "note")
+        )
+        self.external_ids: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
+        for pk, bill_id, source, external_id in BillExternalId.objects.filter(bill_id__in=bill_ids).values_list(
+            "pk", "bill_id", "source", "external_id"
+        ):
+            self.external_ids[bill_id][source] = (pk, external_id)
+
+
+def _external_ids(record: BillRecord) -> dict[str, str]:
+    return {**dict(record.external_ids), record.source: record.source_id}
+
+
+def _diff(plan: _Plan, stored: _Stored | None) -> None:
+    """Fill in what to write for `plan`: everything for a new bill, only the differences for an existing one."""
+    record = plan.record
+    if plan.bill_id is None:
+        plan.values = _target_values(plan, None)
+        plan.actions, plan.sponsors, plan.sources = _action_rows(record), _sponsor_rows(record), _source_rows(record)
+        plan.new_external_ids = list(_external_ids(record).items())
+        plan.stage_change = ("", plan.values["stage"], plan.values["stage_date"])
+        return
+    assert stored is not None
+    current = stored.bills[plan.bill_id]
+    target = _target_values(plan, current)
+    plan.values = {name: value for name, value in target.items() if current[name] != value}
+    if not plan.light:
+        actions, sponsors, sources = _action_rows(record), _sponsor_rows(record), _source_rows(record)
+        plan.actions = actions if list(actions) != stored.actions.get(plan.bill_id, []) else None
+        plan.sponsors = sponsors if list(sponsors) != stored.sponsors.get(plan.bill_id, []) else None
+        plan.sources = sources if list(sources) != stored.sources.get(plan.bill_id, []) else None
+    known = stored.external_ids.get(plan.bill_id, {})
+    for source, external_id in _external_ids(record).items():
+        if source not in known:
+            plan.new_external_ids.append((source, external_id))
+        elif known[source][1] != external_id:
+            plan.changed_external_ids.append((known[source][0], external_id))
+    if "stage" in plan.values:
+        plan.stage_change = (current["stage"], target["stage"], target["stage_date"])
+    plan.content_changed = bool(
+        plan.values.keys() & _CONTENT_FIELDS
+        or plan.actions is not None
+        or plan.sponsors is not None
+        or plan.sources is not None
+        or plan.new_external_ids
+        or plan.changed_external_ids
+    )
+
+
+_CHILDREN = (
+    ("actions", BillAction, ("order", "date", "description", "chamber", "actor", "classification")),
+    ("sponsors", BillSponsorship, ("name", "primary", "classification", "entity_type")),
+    ("sources", BillSource, ("url", "note")),
+)
+
+
+def _write(plans: list[_Plan], *, run: ImportRun) -> list[int]:
+    """Write the plans (the caller holds the transaction); returns every plan's bill id, new ones included."""
+    now = timezone.now()
+    inserts = [plan for plan in plans if plan.bill_id is None]
+    columns = (*BILL_FIELDS, "created_at", "updated_at")
+    new_ids = iter(
+        insert_rows(
+            Bill,
+            columns,
+            [[*(plan.values[name] for name in BILL_FIELDS), now, now] for plan in inserts],
+            returning_ids=True,
+        )
+    )
+    bill_ids = [next(new_ids) if plan.bill_id is None else plan.bill_id for plan in plans]
+
+    # One UPDATE per changed bill, of its changed fields only (bulk_update's CASE expressions cost more in Python).
+    for plan in plans:
+        if plan.bill_id is not None and plan.values:
+            changed = {**plan.values, "updated_at": now} if plan.content_changed else plan.values
+            Bill.objects.filter(pk=plan.bill_id).update(**changed)
+
+    for attribute, model, child_columns in _CHILDREN:
+        rebuilt = [plan.bill_id for plan in plans if plan.bill_id is not None and getattr(plan, attribute) is not None]
+        if rebuilt:
+            model.objects.filter(bill_id__in=rebuilt).delete()
+        insert_rows(
+            model,
+            ("bill_id", *child_columns),
+            [
+                (bill_id, *row)
+                for plan, bill_id in zip(plans, bill_ids, strict=True)
+                for row in getattr(plan, attribute) or ()
+            ],
+        )
+
+    insert_rows(
+        BillExternalId,
+        ("bill_id", "source", "external_id"),
+        [
+            (bill_id, source, external_id)
+            for plan, bill_id in zip(plans, bill_ids, strict=True)
+            for source, external_id in plan.new_external_ids
+        ],
+    )
+    for plan in plans:
+        for pk, external_id in plan.changed_external_ids:
+            BillExternalId.objects.filter(pk=pk).update(external_id=external_id)
+
+    insert_rows(
+        StageChange,
+        ("bill_id", "from_stage", "to_stage", "date", "source", "seen_at", "import_run_id"),
+        [
+            (bill_id, *plan.stage_change, plan.record.source, now, run.pk)
+            for plan, bill_id in zip(plans, bill_ids, strict=True)
+            if plan.stage_change
+        ],
+    )
+    return bill_ids
+
+
+class BillImporter:
+    """One import run: feed it items (`import_records`, as often as needed), then call `finish()`.
+
+    ```
+    importer = BillImporter(source="openstates", scope="ca bills page 1")
+    importer.import_records(("page1.json", record) for record in records)
+    run = importer.finish()  # the ImportRun, with counts and errors
+    ```
+    """
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        scope: str = "",
+        today: date | None = None,
+        chunk_size: int = CHUNK_SIZE,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.source = source
+        self.today = today or timezone.localdate()
+        self.chunk_size = chunk_size
+        self.on_progress = on_progress
+        self.counts = ImportCounts()
+        self.errors: list[dict[str, str]] = []
+        self.stage_changed: list[int] = []
+        self.notes: list[str] = []
+        self._seen: dict[tuple[str, str], datetime | None] = {}
+        self._sessions = SessionCache(today=self.today)
+        self._started = time.monotonic()
+        self.run = ImportRun.objects.create(source=source, scope=scope[:300])
+
+    # --- Public ---------------------------------------------------------------------------------------------------
+
+    def import_records(self, items: Iterable[tuple[str, Item]], *, atomic: bool = False) -> bool:
+        """Import `(where, item)` pairs. Failures of single bills never stop the stream.
+
+        With `atomic`, everything this call wrote is rolled back when the stream itself raises a ParseError (a bulk
+        file found broken half-way): the error is recorded and False returned. Without it each chunk commits.
+        """
+        checkpoint = self._checkpoint() if atomic else None
+        try:
+            with _collections_per_chunk(), transaction.atomic() if atomic else nullcontext():
+                for chunk in _chunks(items, self.chunk_size):
+                    self._import_chunk(chunk)
+                    gc.collect(1)
+                    if self.on_progress:
+                        self.on_progress(len(chunk))
+        except ParseError as exc:
+            if checkpoint:
+                self._restore(checkpoint)
+            self.error(exc.where, exc.message)
+            return False
+        return True
+
+    def error(self, where: str, message: str) -> None:
+        """Record an error about a whole file (bills' failures are recorded by the importer itself)."""
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({"where": where, "message": message})
+
+    def finish(self) -> ImportRun:
+        """Apply the session ends the run caused, close the ImportRun, tell receivers which stages moved."""
+        if self._sessions.newly_over:
+            moved = sessions_end_apply(session_ids=self._sessions.newly_over, import_run=self.run, today=self.today)
+            if moved:
+                self.notes.append(f"{len(moved)} pending bills of sessions now over moved to died or carried over")
+            self.stage_changed.extend(moved)
+        counts = self.counts
+        if counts.duplicates:
+            self.notes.append(f"{counts.duplicates} duplicates collapsed")
+        if len(self.errors) >= MAX_ERRORS:
+            self.notes.append(f"only the first {MAX_ERRORS} errors are kept")
+        self.notes.append(f"{time.monotonic() - self._started:.1f} s")
+        run = self.run
+        if not counts.failed and not self.errors:
+            run.status = ImportRunStatus.SUCCEEDED
+        elif counts.inserted + counts.updated + counts.unchanged:
+            run.status = ImportRunStatus.PARTIAL
+        else:
+            run.status = ImportRunStatus.FAILED
+        run.finished_at = timezone.now()
+        run.inserted, run.updated, run.unchanged, run.failed = (
+            counts.inserted,
+            counts.updated,
+            counts.unchanged,
+            counts.failed,
+        )
+        run.errors = self.errors
+        run.note = "; ".join(self.notes)
+        run.save()
+        if self.stage_changed:
+            bills_stage_changed.send(sender=type(self), bill_ids=list(self.stage_changed), import_run=run)
+        return run
+
+    # --- One chunk ------------------------------------------------------------------------------------------------
+
+    def _import_chunk(self, items: list[tuple[str, Item]]) -> None:
+        plans = [plan for plan in map(self._plan, self._collapse(items)) if plan is not None]
+        self._find_by_source_id(plans)
+        pending = []
+        for plan in plans:
+            if plan.linked and plan.content_hash == plan.stored_hash:
+                self.counts.unchanged += 1
+            elif plan.record is not None or self._parse(plan):
+                pending.append(plan)
+        if not pending:
+            return
+        self._find_by_natural_key(pending)
+        pending = self._collapse_natural_keys(pending)
+        updates = [plan.bill_id for plan in pending if plan.bill_id is not None]
+        stored = _Stored(updates) if updates else None
+        for plan in pending:
+            _diff(plan, stored)
+        try:
+            with transaction.atomic():
+                bill_ids = _write(pending, run=self.run)
+        except DatabaseError:
+            self._write_one_by_one(pending)
+            return
+        for plan, bill_id in zip(pending, bill_ids, strict=True):
+            self._done(plan, bill_id)
+
+    def _write_one_by_one(self, plans: list[_Plan]) -> None:
+        for plan in plans:
+            try:
+                with transaction.atomic():
+                    (bill_id,) = _write([plan], run=self.run)
+            except DatabaseError as exc:
+                self._fail(plan.where, _identity(plan.record), f"not saved: {_first_line(exc)}")
+                continue
+            self._done(plan, bill_id)
+
+    def _done(self, plan: _Plan, bill_id: int) -> None:
+        if plan.bill_id is None:
+            self.counts.inserted += 1
+        elif plan.content_changed:
+            self.counts.updated += 1
+        else:
+            self.counts.unchanged += 1
+        if plan.stage_change:
+            self.stage_changed.append(bill_id)
+
+    def _fail(self, where: str, bill: str, message: str) -> None:
+        self.counts.failed += 1
+        self.error(f"{where}: {bill}" if where else bill, message)
+
+    def _collapse(self, items: list[tuple[str, Item]]) -> list[tuple[str, Item]]:
+        """One item per source id: the most recently updated, else the later one; an item older than one this run
+        already imported is dropped. (Natural keys are known after parsing: `_collapse_natural_keys`.)"""
+        kept: dict[tuple[str, str], tuple[str, Item]] = {}
+        for where, item in items:
+            key = (item.source, item.source_id)
+            seen = self._seen.get(key)
+            previous = kept.get(key)
+            if (seen and item.updated_at and item.updated_at < seen) or (previous and _is_newer(previous[1], item)):
+                self.counts.duplicates += 1
+                continue
+            if previous:
+                self.counts.duplicates += 1
+                del kept[key]  # re-inserted below, at the later position
+            kept[key] = (where, item)
+        for key, (_, item) in kept.items():
+            self._seen[key] = item.updated_at
+        return list(kept.values())
+
+    def _collapse_natural_keys(self, plans: list[_Plan]) -> list[_Plan]:
+        kept: dict[tuple[int, int, str], _Plan] = {}
+        for plan in plans:
+            previous = kept.get(plan.natural_key)
+            if previous and _is_newer(previous.record, plan.record):
+                self.counts.duplicates += 1
+                continue
+            if previous:
+                self.counts.duplicates += 1
+                del kept[plan.natural_key]
+            kept[plan.natural_key] = plan
+        return list(kept.values())
+
+    def _plan(self, pair: tuple[str, Item]) -> _Plan | None:
+        """Resolve jurisdiction and session and hash the item; a raw bill is parsed only if its session is new."""
+        where, item = pair
+        jurisdiction = self._sessions.jurisdictions.get(item.jurisdiction.lower())
+        if isinstance(item, RawBill):
+            session = self._sessions.existing(jurisdiction, item.session) if jurisdiction else None
+            if session and item.source_id:
+                state = self._sessions.state(session)
+                return _Plan(
+                    where,
+                    item.source,
+                    item.source_id,
+                    jurisdiction,
+                    session,
+                    state,
+                    content_hash(item, state),
+                    raw=item,
+                )
+            try:
+                record = item.parse()
+            except _PARSE_ERRORS as exc:
+                self._fail(join_path(where, getattr(exc, "where", ""), ":"), _identity(item), _message(exc))
+                return None
+            plan = self._plan((where, record))
+            if plan:
+                plan.raw = item
+                plan.content_hash = content_hash(item, plan.state)
+            return plan
+        if jurisdiction is None:
+            message = f"unknown jurisdiction {item.jurisdiction!r} (jurisdictions come from `manage.py seed`)"
+            self._fail(where, _identity(item), message)
+            return None
+        try:
+            session = self._sessions.session(jurisdiction, item.session)
+        except DatabaseError as exc:
+            self._fail(where, _identity(item), f"session {item.session.identifier!r} not saved: {_first_line(exc)}")
+            return None
+        state = self._sessions.state(session)
+        return _Plan(
+            where, item.source, item.source_id, jurisdiction, session, state, content_hash(item, state), record=item
+        )
+
+    def _parse(self, plan: _Plan) -> bool:
+        """Parse a raw bill that needs writing; its session may learn names or dates from the record."""
+        try:
+            record = plan.raw.parse()
+        except _PARSE_ERRORS as exc:
+            self._fail(join_path(plan.where, getattr(exc, "where", ""), ":"), _identity(plan.raw), _message(exc))
+            return False
+        if (
+            record.jurisdiction.lower() != plan.jurisdiction.code
+            or record.session.identifier != plan.session.identifier
+        ):
+            self._fail(plan.where, _identity(record), "the parsed bill is not the one its payload names")
+            return False
+        plan.record = record
+        plan.session = self._sessions.session(plan.jurisdiction, record.session)
+        plan.state = self._sessions.state(plan.session)
+        plan.content_hash = content_hash(plan.raw, plan.state)
+        return True
+
+    def _find_by_source_id(self, plans: list[_Plan]) -> None:
+        by_source: dict[str, list[_Plan]] = defaultdict(list)
+        for plan in plans:
+            by_source[plan.source].append(plan)
+        for source, group in by_source.items():
+            found = {
+                external_id: (bill_id, digest)
+                for external_id, bill_id, digest in BillExternalId.objects.filter(
+                    source=source, external_id__in=[plan.source_id for plan in group]
+                ).values_list("external_id", "bill_id", "bill__content_hash")
+            }
+            for plan in group:
+                if plan.source_id in found:
+                    plan.bill_id, plan.stored_hash = found[plan.source_id]
+                    plan.linked = True
+
+    def _find_by_natural_key(self, plans: list[_Plan]) -> None:
+        unmatched = [plan for plan in plans if plan.bill_id is None]
+        if not unmatched:
+            return
+        # A superset (every pair of session and identifier) in one plain query, narrowed here.
+        candidates = Bill.objects.filter(
+            session_id__in={plan.session.pk for plan in unmatched},
+            identifier__in={plan.record.identifier for plan in unmatched},
+        ).values_list("pk", "jurisdiction_id", "session_id", "identifier", "content_hash")
+        found = {
+            (jurisdiction_id, session_id, identifier): (pk, digest)
+            for pk, jurisdiction_id, session_id, identifier, digest in candidates
+        }
+        for plan in unmatched:
+            if plan.natural_key in found:
+                plan.bill_id, plan.stored_hash = found[plan.natural_key]
+
+    # --- Rollback of an atomic stream -----------------------------------------------------------------------------
+
+    def _checkpoint(self) -> tuple:
+        return (
+            dataclasses.replace(self.counts),
+            len(self.errors),
+            len(self.stage_changed),
+            dict(self._seen),
+            set(self._sessions.newly_over),
+        )
+
+    def _restore(self, checkpoint: tuple) -> None:
+        counts, errors, stage_changed, seen, newly_over = checkpoint
+        self.counts = counts
+        del self.errors[errors:]
+        del self.stage_changed[stage_changed:]
+        self._seen = seen
+        self._sessions.newly_over = newly_over
+        self._sessions.reset()
+
+
+@contextmanager
+def _collections_per_chunk() -> Iterator[None]:
+    """Pause automatic garbage collection while a stream imports: parsing JSON and building records allocate
+    millions of objects, and the collector's frequent passes over them cost a quarter of an import. The caller
+    collects the young generations after each chunk, so memory stays flat; the last full collection comes after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _message(exc: Exception) -> str:
+    return getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,210 @@
+"""Saved source files into the importer: what each file is (from its content), its records, errors naming it.
+
+Accepted per source (DESIGN.md, `import_bills`):
+
+- openstates: v3 `/bills` pages and single bill objects (JSON); per-session bulk zips (JSON or CSV);
+- legiscan: `getBill` responses and dataset bill files, `getMasterList` / `getMasterListRaw` responses (JSON);
+  dataset ZIPs;
+- congress: bill responses with their `/actions` (and `/cosponsors`) responses, and bill lists (JSON), given
+  together so that each bill meets its actions (through their `request` blocks).
+
+A zip is recognised by its content (`zipfile.is_zipfile`), whatever its name. A JSON file is read whole and its
+shape checked before any of its bills is imported, so a file that cannot be read (empty, truncated, not JSON, the
+wrong shape, an API error body) writes nothing and the others go on. Open States bills are handed over unparsed
+(`RawBill`): the importer parses only those that changed, and a bill the parser rejects fails alone. A zip is
+streamed (memory stays flat) inside one transaction, so a zip found broken half-way is rolled back entirely.
+Consecutive JSON files share chunks, so thousands of small pages import as fast as one big file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
+from functools import partial
+from itertools import groupby
+from pathlib import Path
+
+import orjson
+
+from legislation.choices import Source
+from legislation.models import ImportRun
+from legislation.sources import congress, legiscan, openstates
+from legislation.sources.openstates import jurisdiction_from_ocd_id
+from legislation.sources.records import BillRecord, ParseError, as_list, parse_datetime
+
+from .bills import BillImporter, RawBill
+
+__all__ = ["SOURCES", "import_files", "read_json"]
+
+SOURCES = tuple(Source.values)
+
+Records = Iterator[tuple[str, BillRecord | RawBill]]
+
+
+def read_json(path: Path) -> object:
+    """A JSON file's content; an empty, unreadable or invalid file is a ParseError naming it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParseError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise ParseError(str(path), "empty file")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ParseError(str(path), f"invalid JSON: {exc}") from None
+
+
+def _openstates_payload(payload: object) -> list[RawBill]:
+    """The bills of a page or a bill object, not parsed yet (an API error body is the parser's to quote)."""
+    if isinstance(payload, dict) and "results" in payload:
+        return [
+            _openstates_raw(bill, f"results[{index}]")
+            for index, bill in enumerate(as_list(payload["results"], "results"))
+        ]
+    if isinstance(payload, dict) and "id" in payload:
+        return [_openstates_raw(payload, "")]
+    if isinstance(payload, dict) and "detail" in payload:
+        openstates.parse_payload(payload)  # raises the SourceError that quotes it
+    raise ParseError("", "not an Open States /bills page (no 'results') or bill object (no 'id')")
+
+
+def _openstates_raw(bill: object, where: str) -> RawBill:
+    """An Open States bill object as a RawBill: id, jurisdiction and session peeked, the whole object digested (the
+    parser reads nothing else). A bill that cannot be peeked gets an empty identity and is parsed at once."""
+    peek = bill if isinstance(bill, dict) else {}
+    jurisdiction = peek.get("jurisdiction")
+    try:
+        code = jurisdiction_from_ocd_id(str(jurisdiction.get("id"))) if isinstance(jurisdiction, dict) else ""
+    except ParseError:
+        code = ""
+    try:
+        updated_at = parse_datetime(peek.get("updated_at"), "updated_at")
+    except ParseError:
+        updated_at = None
+    return RawBill(
+        source=Source.OPENSTATES,
+        source_id=str(peek.get("id") or ""),
+        jurisdiction=code,
+        session=str(peek.get("session") or ""),
+        digest=hashlib.sha256(orjson.dumps(bill, option=orjson.OPT_SORT_KEYS)).hexdigest(),
+        parse=partial(openstates.parse_bill, bill, where),
+        updated_at=updated_at,
+    )
+
+
+_JSON_PARSERS: dict[str, Callable[[object], list[BillRecord] | list[RawBill]]] = {
+    Source.OPENSTATES: _openstates_payload,
+    Source.LEGISCAN: legiscan.parse_payload,
+}
+_ZIP_READERS: dict[str, Callable[[Path], Iterable[BillRecord]]] = {
+    Source.OPENSTATES: openstates.iter_bulk_zip,
+    Source.LEGISCAN: legiscan.iter_dataset_zip,
+}
+
+
+def _json_records(source: str, paths: Sequence[Path], on_error: Callable[[ParseError], None]) -> Records:
+    """Each file parsed whole, then its records; a file that fails is reported and skipped."""
+    parse = _JSON_PARSERS[source]
+    for path in paths:
+        try:
+            payload = read_json(path)
+        except ParseError as exc:
+            on_error(exc)
+            continue
+        try:
+            records = parse(payload)
+        except ParseError as exc:
+            on_error(exc.inside(str(path), ":"))
+            continue
+        for record in records:
+            yield str(path), record
+
+
+def _zip_records(source: str, path: Path) -> Records:
+    """A bulk zip, streamed; any error in it is a ParseError naming the zip (and the member and place)."""
+    reader = _ZIP_READERS.get(source)
+    if reader is None:
+        raise ParseError(str(path), f"{source} has no zip format; give the JSON responses")
+    try:
+        for record in reader(path):
+            yield str(path), record
+    except ParseError as exc:
+        raise exc.inside(str(path), ":") from None
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ParseError(str(path), f"unreadable zip: {exc}") from None
+
+
+def _congress_records(paths: Sequence[Path], on_error: Callable[[ParseError], None]) -> Records:
+    """Bill, actions, cosponsors and list responses read together, so bills meet their actions. A file that is
+    not JSON is skipped; an error in pairing or parsing fails the whole set (bills and actions go together)."""
+    named = []
+    for path in paths:
+        try:
+            named.append((str(path), read_json(path)))
+        except ParseError as exc:
+            on_error(exc)
+    if not named:
+        return
+    try:
+        records = congress.parse_payloads(named)
+    except ParseError as exc:
+        on_error(exc)
+        return
+    # Records come from several files at once; errors about one of them name the bill (its source id) instead.
+    where = named[0][0] if len(named) == 1 else ""
+    for record in records:
+        yield where, record
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        return zipfile.is_zipfile(path)
+    except OSError:
+        return False
+
+
+def import_files(
+    *,
+    source: str,
+    paths: Sequence[Path | str],
+    scope: str = "",
+    today: date | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    chunk_size: int | None = None,
+) -> ImportRun:
+    """Import saved files of one source in one ImportRun (see the module docstring); returns the finished run.
+
+    Errors of whole files and of single records are in `run.errors` ({where, message}); `run.failed` counts the
+    records that failed.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    paths = [Path(path) for path in paths]
+    options = {"chunk_size": chunk_size} if chunk_size else {}
+    importer = BillImporter(
+        source=source,
+        scope=scope or " ".join(str(path) for path in paths),
+        today=today,
+        on_progress=on_progress,
+        **options,
+    )
+
+    def on_error(exc: ParseError) -> None:
+        importer.error(exc.where, exc.message)
+
+    if source == Source.CONGRESS:
+        zips = [path for path in paths if _is_zip(path)]
+        for path in zips:
+            on_error(ParseError(str(path), "Congress.gov has no zip format; give the JSON responses"))
+        importer.import_records(_congress_records([path for path in paths if path not in zips], on_error))
+        return importer.finish()
+    for is_zip, group in groupby(paths, key=_is_zip):
+        if is_zip:
+            for path in group:
+                importer.import_records(_zip_records(source, path), atomic=True)
+        else:
+            importer.import_records(_json_records(source, list(group), on_error))
+    return importer.finish()

@@ -1,0 +1,82 @@
+"""The demo: a snapshot of real bills loaded through the real Open States importer, linked to recommendations.
+
+`demo_load()` (what `manage.py load_demo` runs) is idempotent:
+1. the sessions of `legislation/data/demo/jurisdictions.json` (names, dates), first, so that the session-end rule
+   knows which sessions are over and bills that died come out `died` on the first import;
+2. the `/bills` pages through `legislation.importers.import_files` (source `openstates`, scope `demo snapshot
+   <date>`, which is how `legislation.selectors.demo_snapshot()` knows the demo is loaded);
+3. the links of `recommendations/data/demo_links.json` through `bill_link_upsert` (insert / update / noop);
+4. progress, recomputed where the demo bills are linked.
+A second run writes nothing but its ImportRun (every import is logged).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from legislation.importers import import_files
+from legislation.importers.files import read_json
+from legislation.importers.sessions import sessions_import
+from legislation.models import Bill, ImportRun, ImportRunStatus
+from legislation.selectors import DEMO_DIR, demo_bill_files, demo_scope
+from legislation.services import SeedCounts
+from legislation.sources.records import normalise_identifier
+
+from .models import Recommendation
+from .services import bill_link_upsert, progress_recompute_for_bills
+
+LINKS_FILE = Path(__file__).resolve().parent / "data" / "demo_links.json"
+
+
+class DemoDataError(Exception):
+    """The demo files do not load: a bug in the snapshot or in the importer, never something to skip."""
+
+
+@dataclass(frozen=True)
+class DemoLoadResult:
+    sessions: SeedCounts
+    run: ImportRun
+    links: Counter[str]  # insert / update / noop
+    progress: int  # recommendation x jurisdiction pairs recomputed
+
+
+def demo_load() -> DemoLoadResult:
+    sessions = sessions_import(payload=read_json(DEMO_DIR / "jurisdictions.json"))
+    run = import_files(source="openstates", paths=demo_bill_files(), scope=demo_scope())
+    if run.status != ImportRunStatus.SUCCEEDED:
+        raise DemoDataError(f"the demo bills did not import cleanly (import run {run.pk}): {run.errors[:3]}")
+    links: Counter[str] = Counter()
+    bill_ids = []
+    for index, row in enumerate(json.loads(LINKS_FILE.read_text(encoding="utf-8"))):
+        bill = _bill(row, index)
+        recommendation = Recommendation.objects.filter(code=row["recommendation"]).order_by("-report__published")
+        if not recommendation:
+            raise DemoDataError(f"{LINKS_FILE.name}[{index}]: no recommendation {row['recommendation']!r} (seed?)")
+        _, outcome = bill_link_upsert(
+            recommendation=recommendation[0],
+            bill=bill,
+            effect=row["effect"],
+            rationale=row["rationale"],
+            evidence_url=row.get("evidence_url", ""),
+        )
+        links[outcome] += 1
+        bill_ids.append(bill.pk)
+    return DemoLoadResult(
+        sessions=sessions, run=run, links=links, progress=progress_recompute_for_bills(bill_ids=bill_ids)
+    )
+
+
+def _bill(row: dict, index: int) -> Bill:
+    try:
+        return Bill.objects.select_related("jurisdiction").get(
+            jurisdiction__code=row["jurisdiction"],
+            session__identifier=row["session"],
+            identifier=normalise_identifier(row["identifier"]),
+        )
+    except Bill.DoesNotExist:
+        raise DemoDataError(
+            f"{LINKS_FILE.name}[{index}]: no bill {row['jurisdiction']} {row['session']} {row['identifier']}"
+        ) from None
