@@ -47,15 +47,17 @@ def retry_countdown(retries: int, retry_after: float | None) -> float:
     return random.uniform(0, min(600.0, 30.0 * 2**retries))  # noqa: S311 - jitter, not cryptography
 
 
-def queue_exports_build() -> bool:
-    """Ask the API to rebuild its exports after an import changed something, once a minute at most.
-
-    The API app registers the task when it has one (``api.tasks.exports_build``); found by name, so legislation
-    does not import api.
-    """
+def exports_task() -> Task | None:
+    """The API's exports task, if the project has one (found by name, so legislation does not import api)."""
     from celery import current_app
 
-    task = next((current_app.tasks[name] for name in EXPORTS_TASKS if name in current_app.tasks), None)
+    current_app.loader.import_default_modules()  # every app's tasks module, as a worker loads them at start
+    return next((current_app.tasks[name] for name in EXPORTS_TASKS if name in current_app.tasks), None)
+
+
+def queue_exports_build() -> bool:
+    """Ask the API to rebuild its exports after an import changed something, once a minute at most."""
+    task = exports_task()
     if task is None or not cache.add("sync:exports-queued", 1, timeout=EXPORTS_DEBOUNCE):
         return False
     task.apply_async(countdown=EXPORTS_DEBOUNCE)
