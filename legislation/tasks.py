@@ -106,12 +106,13 @@ def sync_scope(self: Task, source: str, jurisdiction: str, bill_ids: list[int] |
     time_limit=QUICK_TIME_LIMIT,
 )
 def sync_fan_out(bill_ids: list[int], sources: list[str]) -> dict:
-    """One :func:`sync_scope` task per source and jurisdiction of the bills still worth polling.
+    """One :func:`sync_scope` task per source and jurisdiction of the bills still worth polling, the scopes
+    synced longest ago first.
 
     A source without a key gets one ``skipped`` run (scope ``sync``) instead of a task per jurisdiction.
     """
     from legislation.sync import SOURCE_NAMES, bill_ids_to_poll, has_key, no_key_note, record_skipped
-    from legislation.sync.plan import sync_plan
+    from legislation.sync.plan import stalest_first, sync_plan
 
     usable = []
     for source in sources:
@@ -123,8 +124,8 @@ def sync_fan_out(bill_ids: list[int], sources: list[str]) -> dict:
             record_skipped(source=source, scope="sync", note=no_key_note(source))
     poll = bill_ids_to_poll(bill_ids=bill_ids)
     plan = sync_plan(bill_ids=poll, sources=usable)
-    for (source, jurisdiction), ids in sorted(plan.items()):
-        sync_scope.delay(source, jurisdiction, ids)
+    for source, jurisdiction in stalest_first(plan):
+        sync_scope.delay(source, jurisdiction, plan[(source, jurisdiction)])
     return {
         "tracked": len(bill_ids),
         "polled": len(poll),

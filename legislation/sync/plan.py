@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from datetime import datetime
+
+from django.db.models import Max
 
 from legislation.choices import Source
-from legislation.models import Bill, BillExternalId
+from legislation.models import Bill, BillExternalId, ImportRun
+
+from .common import sync_scope
 
 
 def sync_plan(*, bill_ids: Collection[int], sources: Iterable[str]) -> dict[tuple[str, str], list[int]]:
@@ -33,3 +38,22 @@ def sync_plan(*, bill_ids: Collection[int], sources: Iterable[str]) -> dict[tupl
         if Source.LEGISCAN in sources and pk in with_legiscan_id:
             plan[(Source.LEGISCAN.value, code)].append(pk)
     return dict(plan)
+
+
+def stalest_first(plan: dict[tuple[str, str], list[int]]) -> list[tuple[str, str]]:
+    """The plan's scopes, the one whose last successful sync is oldest (or that never succeeded) first, so that
+    when a day's budget runs out it is the freshest scopes that wait, not always the same ones."""
+    last = {
+        (source, scope): finished
+        for source, scope, finished in ImportRun.objects.successful()
+        .filter(source__in={source for source, _ in plan}, scope__in={sync_scope(code) for _, code in plan})
+        .values("source", "scope")
+        .annotate(finished=Max("finished_at"))
+        .values_list("source", "scope", "finished")
+    }
+
+    def age(key: tuple[str, str]) -> tuple[bool, datetime | None, tuple[str, str]]:
+        finished = last.get((key[0], sync_scope(key[1])))
+        return (finished is not None, finished, key)  # never synced first, then the oldest success
+
+    return sorted(plan, key=age)

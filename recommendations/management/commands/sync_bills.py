@@ -3,7 +3,9 @@
 Runs the same services as the Celery tasks, in this process, one scope (source x jurisdiction) after another, each
 under the same lock the tasks take. By default it syncs the bills linked to a recommendation (what beat syncs);
 ``--all-stored`` syncs every stored bill of the jurisdictions instead. ``--discover`` also runs the saved searches
-at the source. Prints one line per scope and a summary; exits non-zero if a scope failed.
+at the source. ``--backfill`` loads whole sessions instead (LegiScan dataset ZIPs of the ``--jurisdiction`` states,
+or Open States bulk zips by URL or path). Prints one line per scope and a summary; exits non-zero if a scope
+failed.
 
 It lives in recommendations, not legislation, because knowing which bills are tracked (links) and running saved
 searches are recommendations' business; legislation's services take the bill ids.
@@ -28,7 +30,9 @@ from legislation.sync import (
     ScopeBusy,
     bill_ids_to_poll,
     has_key,
+    legiscan_dataset_backfill,
     no_key_note,
+    openstates_bulk_backfill,
     record_skipped,
     scope_lock,
     source_sync,
@@ -67,11 +71,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--all-stored", action="store_true", help="Sync every stored bill, not only the ones linked."
         )
+        parser.add_argument(
+            "--backfill",
+            nargs="*",
+            metavar="LOCATION",
+            help="Bulk backfill instead: LegiScan datasets of the --jurisdiction states (skipped when their "
+            "dataset_hash is unchanged), or Open States bulk zips at these URLs or paths.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         sources = Source.values if options["source"] == "all" else [options["source"]]
         wanted = {code.lower() for code in options["jurisdiction"]}
         runs: list[ImportRun] = []
+        if options["backfill"] is not None:
+            self._summary(self._backfill(options["source"], wanted, options["backfill"]))
+            return
         for source in sources:
             if not has_key(source):
                 run = record_skipped(source=source, scope="sync", note=no_key_note(source))
@@ -135,6 +149,19 @@ class Command(BaseCommand):
         for error in run.errors[:5]:
             self.stderr.write(f"  {error.get('where', '')}: {error.get('message', '')}")
         return [run]
+
+    def _backfill(self, source: str, states: set[str], locations: list[str]) -> list[ImportRun]:
+        if source == Source.LEGISCAN and states and not locations:
+            runs = [run for state in sorted(states) for run in legiscan_dataset_backfill(state=state)]
+        elif source == Source.OPENSTATES and locations:
+            runs = [openstates_bulk_backfill(location=location) for location in locations]
+        else:
+            raise CommandError(
+                "--backfill: LegiScan takes --jurisdiction states; Open States takes bulk zip URLs or paths"
+            )
+        for run in runs:
+            self.stdout.write(f"{run.source} {run.scope}: {run.status}: {summary_line(run)}; {run.requests} requests")
+        return runs
 
     def _summary(self, runs: list[ImportRun]) -> None:
         totals = {

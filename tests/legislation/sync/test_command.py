@@ -89,3 +89,12 @@ def test_freshness_marks_scopes_older_than_their_schedule_stale(db):
     assert us.stale  # 8 hours since the last success, scheduled every 6
     assert us.last_status == ImportRunStatus.FAILED
     assert us.expected_every == timedelta(hours=6)
+
+
+def test_backfill_loads_legiscan_datasets_of_the_given_states(fake, jurisdictions):
+    fake.legiscan_datasets = fake.legiscan_datasets[:1]
+    output = sync_bills("legiscan", "--backfill", "-j", "mt")
+    assert fake.count("legiscan", "getDataset") == 1
+    assert "1 inserted" in output
+    with pytest.raises(CommandError, match="--backfill"):
+        sync_bills("legiscan", "--backfill")

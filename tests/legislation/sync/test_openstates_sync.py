@@ -191,3 +191,42 @@ def test_daily_budget_is_never_overspent(fake, settings):
     assert "250" not in run.note
     assert "1 requests per day" in run.note
     assert fake.count("openstates") == 1
+
+
+def test_bulk_backfill_downloads_and_imports_a_session_zip(jurisdictions):
+    import io
+    import json
+    import zipfile
+
+    import httpx
+
+    from legislation.sync import openstates_bulk_backfill
+
+    bill = {
+        "id": "ocd-bill/bulk-1",
+        "identifier": "HB 9001",
+        "title": "Relating to drug-checking equipment",
+        "legislative_session": "2025",
+        "classification": ["bill"],
+        "subject": [],
+        "actions": [
+            {
+                "description": "Filed",
+                "date": "2025-01-10",
+                "classification": ["introduction"],
+                "order": 0,
+                "organization__name": "House",
+            }
+        ],
+        "sponsors": [{"name": "Rep. Example", "primary": True, "classification": "primary", "entity_type": "person"}],
+        "sources": [{"url": "https://capitol.texas.gov/", "note": ""}],
+        "abstracts": [],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("TX/2025/TX_2025_bills.json", json.dumps([bill]))
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=buffer.getvalue()))
+    run = openstates_bulk_backfill(location="https://data.openstates.org/json/TX_2025.zip", transport=transport)
+    assert run.status == ImportRunStatus.SUCCEEDED, run.errors
+    assert run.inserted == 1
+    assert Bill.objects.filter(jurisdiction__code="tx", identifier="HB 9001").exists()

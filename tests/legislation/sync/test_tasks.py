@@ -142,3 +142,25 @@ def test_session_end_check_lets_pending_bills_die(db, today):
     assert StageChange.objects.filter(bill=pending, to_stage=Stage.DIED, import_run=run).exists()
     assert run.updated == 1
     assert sessions_close(today=today).updated == 0  # idempotent
+
+
+def test_fan_out_sends_the_scopes_synced_longest_ago_first(fake, demo_bills, sent):
+    from django.utils import timezone
+
+    bills = [
+        Bill.objects.get(jurisdiction__code=code, identifier=identifier)
+        for code, identifier in [("tx", "HB 6"), ("co", "HB 22-1326"), ("ky", "HB 353")]
+    ]
+    Bill.objects.filter(pk__in=[bill.pk for bill in bills]).update(stage=Stage.IN_COMMITTEE)
+    for bill in bills:
+        BillLinkFactory(bill=bill)
+    now = timezone.now()
+    for code, hours in (("tx", 1), ("co", 5)):
+        ImportRun.objects.create(
+            source="openstates",
+            scope=f"sync:{code}",
+            status=ImportRunStatus.SUCCEEDED,
+            finished_at=now - timedelta(hours=hours),
+        )
+    sync_tracked(["openstates"])
+    assert [jurisdiction for _, jurisdiction, _ in sent] == ["ky", "co", "tx"]
