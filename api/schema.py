@@ -33,6 +33,7 @@ ERRORS = {
     "401": "Not signed in: use `Authorization: Token <key>` or a session.",
     "403": "Signed in without the permission this needs (groups Editors and Reviewers).",
     "404": "No such object, or a page past the last one.",
+    "415": "Unsupported or malformed body: send JSON (forms work too).",
     "429": "Too many requests: wait the `Retry-After` seconds.",
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}
@@ -79,7 +80,9 @@ def _operation(path: str, method: str, operation: dict[str, Any]) -> None:
     needed = {"429"}
     if any(p["in"] == "query" for p in parameters) or "requestBody" in operation:
         needed.add("400")
-    if any(p["in"] == "path" for p in parameters):
+    if "requestBody" in operation:
+        needed.add("415")
+    if any(p["in"] == "path" or p["name"] == "page" for p in parameters):
         needed.add("404")
     if method in WRITE_METHODS:
         needed |= {"401", "403"}

@@ -170,7 +170,9 @@ class RecommendationDetailSerializer(RecommendationSerializer):
 
 
 class JurisdictionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Code of the parent.")
+    parent = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="Code of the parent (a county's state)."
+    )
     progress_summary = serializers.SerializerMethodField(
         help_text="Recommendations per progress status in this jurisdiction, among those with a recorded status."
     )
@@ -238,6 +240,10 @@ class BillSerializer(serializers.ModelSerializer):
             "url",
             "updated_at",
         ]
+
+
+class BulkBillSerializer(BillSerializer):
+    """A bill in the bulk listing: the same fields as in the list."""
 
 
 # Output name -> ORM path, in the order of BillSerializer's fields.

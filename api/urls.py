@@ -1,6 +1,6 @@
 """The API: every path under /api/v1/ (paths are a contract, see DESIGN.md), its schema and its docs."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
@@ -15,6 +15,8 @@ router.register("reports", views.ReportViewSet, basename="report")
 router.register("audiences", views.AudienceViewSet, basename="audience")
 router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
 router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
+# Before bills/, whose detail route would take "bulk" for an id.
+router.register("bills/bulk", views.BillBulkViewSet, basename="bill-bulk")
 router.register("bills", views.BillViewSet, basename="bill")
 router.register("links", views.BillLinkViewSet, basename="billlink")
 router.register("progress", views.ProgressViewSet, basename="progress")
@@ -39,4 +41,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
     *router.urls,
+    # Anything else under /api/v1/ is a JSON 404, not the site's HTML page (paths without a slash are first
+    # redirected to the slashed form by APPEND_SLASH, as everywhere on the site).
+    re_path(r"^.*/$", views.not_found),
 ]

@@ -15,14 +15,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
@@ -114,6 +114,10 @@ class APIMixin:
             self._validated(response, validators)
         return response
 
+
+class CachedReadsMixin(APIMixin):
+    """For viewsets with both list and retrieve: both are conditional and cached."""
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return self.conditional(request, super().list, *args, **kwargs)
 
@@ -121,7 +125,7 @@ class APIMixin:
         return self.conditional(request, super().retrieve, *args, **kwargs)
 
 
-class ReadOnlyViewSet(APIMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(CachedReadsMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
@@ -219,6 +223,20 @@ class BulkBillFilter(TrackedBillFilter):
     ordering = None
 
 
+class BillRowsMixin:
+    def _rows(self, request: Request) -> Response:
+        """The list from values(), not model instances: the same fields as BillSerializer at a fraction of the
+        cost (this is the API's busiest endpoint)."""
+        columns = serializers.BILL_LIST_COLUMNS
+        queryset = self.filter_queryset(self.get_queryset()).values(*columns.values(), legiscan=LEGISCAN_SOURCED)
+        page = self.paginate_queryset(queryset)
+        rows = [{name: row[path] for name, path in columns.items()} for row in page]
+        response = self.get_paginated_response(rows)
+        if any(row["legiscan"] for row in page):
+            credit_legiscan(response)
+        return response
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List bills",
@@ -260,15 +278,8 @@ class BulkBillFilter(TrackedBillFilter):
         description="Bills imported from LegiScan carry an `attribution` (CC BY 4.0) and a `Link` header to the "
         "licence.",
     ),
-    bulk=extend_schema(
-        summary="All bills, by cursor",
-        description="The same filters as the list, ordered by id and paged by cursor (`next`, `previous`) with up "
-        "to 1000 bills a page: fast on the last page of a million bills. For whole copies, the daily exports at "
-        "/api/v1/exports/ are cheaper still.",
-        parameters=[FORMAT_PARAMETER],
-    ),
 )
-class BillViewSet(ReadOnlyViewSet):
+class BillViewSet(BillRowsMixin, ReadOnlyViewSet):
     serializer_class = serializers.BillSerializer
     filterset_class = TrackedBillFilter
 
@@ -287,23 +298,7 @@ class BillViewSet(ReadOnlyViewSet):
     def get_serializer_class(self):
         return serializers.BillDetailSerializer if self.action == "retrieve" else serializers.BillSerializer
 
-    def _rows(self, request: Request) -> Response:
-        """The list from values(), not model instances: the same fields as BillSerializer at a fraction of the
-        cost (this is the API's busiest endpoint)."""
-        columns = serializers.BILL_LIST_COLUMNS
-        queryset = self.filter_queryset(self.get_queryset()).values(*columns.values(), legiscan=LEGISCAN_SOURCED)
-        page = self.paginate_queryset(queryset)
-        rows = [{name: row[path] for name, path in columns.items()} for row in page]
-        response = self.get_paginated_response(rows)
-        if any(row["legiscan"] for row in page):
-            credit_legiscan(response)
-        return response
-
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return self.conditional(request, self._rows)
-
-    @action(detail=False, pagination_class=CursorPagination, filterset_class=BulkBillFilter)
-    def bulk(self, request: Request) -> HttpResponseBase:
         return self.conditional(request, self._rows)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -316,6 +311,27 @@ class BillViewSet(ReadOnlyViewSet):
         if data["attribution"]:
             credit_legiscan(response)
         return response
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="All bills, by cursor",
+        description="The same filters as the list, ordered by id and paged by cursor (`next`, `previous`) with up "
+        "to 1000 bills a page: fast on the last page of a million bills. For whole copies, the daily exports at "
+        "/api/v1/exports/ are cheaper still.",
+        parameters=[FORMAT_PARAMETER],
+    ),
+)
+class BillBulkViewSet(BillRowsMixin, APIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = serializers.BulkBillSerializer
+    filterset_class = BulkBillFilter
+    pagination_class = CursorPagination
+
+    def get_queryset(self) -> QuerySet:
+        return Bill.objects.for_list()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return self.conditional(request, self._rows)
 
 
 # --- Links ------------------------------------------------------------------------------------------------------
@@ -381,7 +397,7 @@ def bill_link_delete(*, link: BillLink, user: Any) -> None:
         responses={204: None, **WRITE_ERRORS},
     ),
 )
-class BillLinkViewSet(APIMixin, viewsets.ModelViewSet):
+class BillLinkViewSet(CachedReadsMixin, viewsets.ModelViewSet):
     serializer_class = serializers.BillLinkSerializer
     filterset_class = BillLinkFilter
 
@@ -463,7 +479,7 @@ REVIEW_DESCRIPTION = (
     ),
 )
 class ProgressViewSet(
-    APIMixin,
+    CachedReadsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -588,6 +604,11 @@ class ChangeView(APIMixin, APIView):
 
     def get_serializer_class(self):
         return serializers.ChangeSerializer
+
+
+@csrf_exempt  # answers every method the same; nothing to protect, and a 403 page would hide the 404
+def not_found(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
 
 
 # --- Freshness, import runs, exports ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ repeated (`?stage=enacted&stage=vetoed`) or comma-separated (`?stage=enacted,vet
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 import django_filters
@@ -72,11 +73,13 @@ class ListFilter(django_filters.Filter):
 
 
 class SafeIsoDateTimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 time; one that cannot be converted to UTC (year 1 or 9999 with an offset) is invalid, not a 500."""
+    """An ISO 8601 time, converted to UTC: PostgreSQL refuses offsets past 16 hours, and a time that cannot be
+    expressed in UTC (year 1 or 9999 with an offset) is invalid, not a 500."""
 
     def to_python(self, value: str | None):
         try:
-            return super().to_python(value)
+            parsed = super().to_python(value)
+            return parsed.astimezone(datetime.UTC) if parsed is not None else None
         except OverflowError as exc:
             raise forms.ValidationError("Enter a date/time between the years 1 and 9999.") from exc
 
@@ -93,9 +96,9 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering by the given fields, then by id, so that pages never repeat or skip rows."""
 
     def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
-        if not value:
+        ordering = [self.get_ordering_value(param) for param in value or () if param]  # `?ordering=,` is no order
+        if not ordering:
             return qs
-        ordering = [self.get_ordering_value(param) for param in value]
         tiebreak = "-id" if ordering[-1].startswith("-") else "id"
         return qs.order_by(*ordering, tiebreak)
 

@@ -240,7 +240,11 @@ def test_exports_are_built_listed_and_served(api_client, world, settings, tmp_pa
     json_archive = zipfile.ZipFile(paths[0])
     bills = json.loads(json_archive.read("bills.json"))
     assert {row["identifier"] for row in bills} == {"AB 1044", "SB 180", "S 756", "A 12"}
-    assert api_client.get("/api/v1/exports/../settings.py").status_code == 404
+    assert api_client.get("/api/v1/exports/settings.py").status_code == 404
+    assert api_client.get("/api/v1/exports/../settings.py", follow=True).status_code == 404
+    from api.exports import export_path
+
+    assert export_path("../tracker-2025-02-01-csv.zip") is None
     assert api_client.get("/api/v1/exports/tracker-2020-01-01-csv.zip").status_code == 404
 
 
