@@ -4,7 +4,8 @@
 1. the sessions of `legislation/data/demo/jurisdictions.json` (names, dates), first, so that the session-end rule
    knows which sessions are over and bills that died come out `died` on the first import;
 2. the `/bills` pages through `legislation.importers.import_files` (source `openstates`, scope `demo snapshot
-   <date>`, which is how `legislation.selectors.demo_snapshot()` knows the demo is loaded);
+   <date>`, which is how `legislation.selectors.demo_snapshot()` knows the demo is loaded), with sessions judged
+   over or not as of the snapshot's date: the demo shows the bills as they stood that day, whenever it is loaded;
 3. the links of `recommendations/data/demo_links.json` through `bill_link_upsert` (insert / update / noop);
 4. progress, recomputed where the demo bills are linked.
 A second run writes nothing but its ImportRun (every import is logged).
@@ -15,13 +16,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from legislation.importers import import_files
 from legislation.importers.files import read_json
 from legislation.importers.sessions import sessions_import
 from legislation.models import Bill, ImportRun, ImportRunStatus
-from legislation.selectors import DEMO_DIR, demo_bill_files, demo_scope
+from legislation.selectors import DEMO_DIR, demo_bill_files, demo_scope, demo_snapshot_metadata
 from legislation.services import SeedCounts
 from legislation.sources.records import normalise_identifier
 
@@ -44,8 +46,9 @@ class DemoLoadResult:
 
 
 def demo_load() -> DemoLoadResult:
+    snapshot_date = date.fromisoformat(demo_snapshot_metadata()["snapshot_date"])
     sessions = sessions_import(payload=read_json(DEMO_DIR / "jurisdictions.json"))
-    run = import_files(source="openstates", paths=demo_bill_files(), scope=demo_scope())
+    run = import_files(source="openstates", paths=demo_bill_files(), scope=demo_scope(), today=snapshot_date)
     if run.status != ImportRunStatus.SUCCEEDED:
         raise DemoDataError(f"the demo bills did not import cleanly (import run {run.pk}): {run.errors[:3]}")
     links: Counter[str] = Counter()

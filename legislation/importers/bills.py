@@ -10,10 +10,10 @@ Matching. A bill is looked up by its id at the source (BillExternalId), then by 
 session + normalised identifier). A bill found by natural key takes the record's source id (added, or replaced when
 the bill had another id at that source), so the next import finds it directly.
 
-Nothing changed, nothing written. Each item gets a content hash: sha256 of `HASH_VERSION`, the session-end facts
-its stage depends on (is the session over, its end date, does the legislature carry bills over) and either the
-raw payload's digest or everything the record carries (all its fields but the source's `updated_at`). When it
-equals `Bill.content_hash` of the bill found by source id, the bill is `unchanged` and nothing is written to it.
+Nothing changed, nothing written. Each item gets a content hash of what the source said: sha256 of `HASH_VERSION`
+and either the raw payload's digest or everything the record carries (all its fields but the source's
+`updated_at`). When it equals `Bill.content_hash` of the bill found by source id, and the stored stage already
+reflects whether its session is over (`_session_consistent`), the bill is `unchanged` and nothing is written to it.
 Otherwise only the fields that differ are updated, and actions, sponsors and sources are rebuilt (delete + insert)
 only when they differ. A bill whose data is the same but whose hash moved (a new `updated_at`, a record read from
 another kind of file) counts as `unchanged`; only its hash is written.
@@ -62,7 +62,7 @@ import orjson
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from legislation.choices import MILESTONES, Source
+from legislation.choices import MILESTONES, Source, Stage
 from legislation.models import (
     Bill,
     BillAction,
@@ -155,6 +155,7 @@ class _Plan:
     record: BillRecord | None = None  # None until a raw bill is parsed
     bill_id: int | None = None  # the existing bill
     stored_hash: str | None = None  # its content_hash
+    stored_stage: tuple[str, date | None] = ("", None)  # its stage and stage date
     linked: bool = False  # found by this source's own id
     values: dict[str, Any] = field(default_factory=dict)  # all fields on insert, the changed ones on update
     actions: tuple | None = None  # None: keep the stored ones
@@ -206,11 +207,27 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)).hexdigest()
 
 
-def content_hash(item: Item, state: SessionState) -> str:
+def content_hash(item: Item) -> str:
     """The hash stored in Bill.content_hash (see "Nothing changed, nothing written" above)."""
     if isinstance(item, RawBill):
-        return _digest(HASH_VERSION, "raw", item.digest, state)
-    return _digest(HASH_VERSION, "record", dataclasses.replace(item, updated_at=None), state)
+        return _digest(HASH_VERSION, "raw", item.digest)
+    return _digest(HASH_VERSION, "record", dataclasses.replace(item, updated_at=None))
+
+
+def _session_consistent(stage: str, stage_date: date | None, state: SessionState) -> bool:
+    """Whether a stored stage already reflects its session's end, or that the session has not ended: `died` and
+    `carried_over` come only from a session end (legislation.stages), and a pending bill of a session that is over
+    must have died or been carried over with the session's end date. A bill whose stage is not consistent is
+    recomputed even when its content is the same (a session's end date passed since the last import)."""
+    if not state.over:
+        return stage not in (Stage.DIED, Stage.CARRIED_OVER)
+    result = apply_session_end(
+        StageResult(stage, stage_date, stage, stage_date),
+        session_ended=True,
+        carries_over=state.carries_over,
+        end_date=state.end_date,
+    )
+    return (result.stage, result.stage_date) == (stage, stage_date)
 
 
 def _action_rows(record: BillRecord) -> tuple:
@@ -538,7 +555,11 @@ class BillImporter:
         self._find_by_source_id(plans)
         pending = []
         for plan in plans:
-            if plan.linked and plan.content_hash == plan.stored_hash:
+            if (
+                plan.linked
+                and plan.content_hash == plan.stored_hash
+                and _session_consistent(*plan.stored_stage, plan.state)
+            ):
                 self.counts.unchanged += 1
             elif plan.record is not None or self._parse(plan):
                 pending.append(plan)
@@ -630,7 +651,7 @@ class BillImporter:
                     jurisdiction,
                     session,
                     state,
-                    content_hash(item, state),
+                    content_hash(item),
                     raw=item,
                 )
             try:
@@ -641,7 +662,7 @@ class BillImporter:
             plan = self._plan((where, record))
             if plan:
                 plan.raw = item
-                plan.content_hash = content_hash(item, plan.state)
+                plan.content_hash = content_hash(item)
             return plan
         if jurisdiction is None:
             message = f"unknown jurisdiction {item.jurisdiction!r} (jurisdictions come from `manage.py seed`)"
@@ -653,9 +674,7 @@ class BillImporter:
             self._fail(where, _identity(item), f"session {item.session.identifier!r} not saved: {_first_line(exc)}")
             return None
         state = self._sessions.state(session)
-        return _Plan(
-            where, item.source, item.source_id, jurisdiction, session, state, content_hash(item, state), record=item
-        )
+        return _Plan(where, item.source, item.source_id, jurisdiction, session, state, content_hash(item), record=item)
 
     def _parse(self, plan: _Plan) -> bool:
         """Parse a raw bill that needs writing; its session may learn names or dates from the record."""
@@ -673,7 +692,6 @@ class BillImporter:
         plan.record = record
         plan.session = self._sessions.session(plan.jurisdiction, record.session)
         plan.state = self._sessions.state(plan.session)
-        plan.content_hash = content_hash(plan.raw, plan.state)
         return True
 
     def _find_by_source_id(self, plans: list[_Plan]) -> None:
@@ -682,14 +700,14 @@ class BillImporter:
             by_source[plan.source].append(plan)
         for source, group in by_source.items():
             found = {
-                external_id: (bill_id, digest)
-                for external_id, bill_id, digest in BillExternalId.objects.filter(
+                external_id: (bill_id, digest, (stage, stage_date))
+                for external_id, bill_id, digest, stage, stage_date in BillExternalId.objects.filter(
                     source=source, external_id__in=[plan.source_id for plan in group]
-                ).values_list("external_id", "bill_id", "bill__content_hash")
+                ).values_list("external_id", "bill_id", "bill__content_hash", "bill__stage", "bill__stage_date")
             }
             for plan in group:
                 if plan.source_id in found:
-                    plan.bill_id, plan.stored_hash = found[plan.source_id]
+                    plan.bill_id, plan.stored_hash, plan.stored_stage = found[plan.source_id]
                     plan.linked = True
 
     def _find_by_natural_key(self, plans: list[_Plan]) -> None:
