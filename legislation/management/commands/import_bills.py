@@ -31,9 +31,9 @@ class Command(BaseCommand):
         # A progress bar only for people watching a terminal; logs and pipes get the summary line alone.
         bar = tqdm(unit=" bills", file=sys.stderr, leave=False) if self.stdout.isatty() else None
         try:
-            run = import_files(source=source, paths=paths, on_progress=bar.update if bar else None)
+            run = import_files(source=source, paths=paths, on_progress=bar.update if bar is not None else None)
         finally:
-            if bar:
+            if bar is not None:
                 bar.close()
         for error in run.errors:
             self.stderr.write(f"{error['where']}: {error['message']}")

@@ -1,0 +1,119 @@
+"""`manage.py load_demo`: the demo snapshot through the real importer, its links and progress; idempotent."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from legislation.models import (
+    Bill,
+    BillAction,
+    BillExternalId,
+    BillSource,
+    BillSponsorship,
+    ImportRun,
+    Jurisdiction,
+    LegislativeSession,
+    StageChange,
+)
+from legislation.selectors import data_freshness, demo_snapshot
+from recommendations.models import BillLink, Progress
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+TABLES = (
+    Jurisdiction,
+    LegislativeSession,
+    Bill,
+    BillAction,
+    BillSponsorship,
+    BillSource,
+    BillExternalId,
+    StageChange,
+    BillLink,
+    BillLink.history.model,
+    Progress,
+    Progress.history.model,
+)
+
+
+def load_demo() -> str:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def rows() -> dict[str, list[tuple]]:
+    return {model.__name__: sorted(map(tuple, model.objects.values_list())) for model in TABLES}
+
+
+def stage(jurisdiction: str, session: str, identifier: str) -> str:
+    return Bill.objects.get(jurisdiction__code=jurisdiction, session__identifier=session, identifier=identifier).stage
+
+
+def test_load_demo_twice_gives_the_same_rows_and_writes_nothing_the_second_time() -> None:
+    first = load_demo()
+    assert "bills: 34 inserted, 0 updated, 0 unchanged, 0 failed" in first
+    assert "links: 34 inserted, 0 updated, 0 unchanged" in first
+    before = rows()
+    with CaptureQueriesContext(connection) as queries:
+        second = load_demo()
+    assert "bills: 0 inserted, 0 updated, 34 unchanged, 0 failed" in second
+    assert "links: 0 inserted, 0 updated, 34 unchanged" in second
+    assert rows() == before
+    writes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    # Every import is logged, the second one too; nothing else is written.
+    assert writes
+    assert all("legislation_importrun" in sql for sql in writes), writes
+    assert ImportRun.objects.count() == 2
+
+
+def test_demo_stages_come_from_actions_and_sessions() -> None:
+    load_demo()
+    assert stage("us", "115", "S 756") == "enacted"  # First Step Act
+    assert stage("us", "119", "HR 27") == "passed_origin"  # passed the House only, 119th Congress still sitting
+    assert stage("ca", "20212022", "SB 57") == "vetoed"
+    assert stage("nj", "219", "S 3456") == "vetoed"
+    assert stage("ny", "2025-2026", "S 5448") == "in_committee"
+    # Died: no action says so; their sessions ended (an end date, or a later session in the same scheme).
+    for bill in (
+        ("us", "117", "HR 1693"),  # the 117th Congress ended on 2023-01-03
+        ("or", "2024R1", "HB 4036"),  # adjourned 2024-03-07
+        ("tx", "88", "HB 362"),  # called sessions 881 and 882 followed
+        ("ny", "2017-2018", "S 2761"),
+        ("la", "2021", "HB 158"),  # the 2021 veto session followed
+    ):
+        assert stage(*bill) == "died", bill
+    hr1693 = Bill.objects.get(jurisdiction__code="us", identifier="HR 1693")
+    assert (hr1693.stage_date, hr1693.furthest_stage) == (date(2023, 1, 3), "passed_origin")
+
+
+def test_demo_links_give_progress() -> None:
+    load_demo()
+    assert BillLink.objects.count() == 34
+    us = Progress.objects.get(recommendation__code="PM-1", jurisdiction__code="us")
+    # S 331 (2025, regresses) is the latest enactment linked to PM-1 in Congress.
+    assert us.status == "regressed"
+    assert Progress.objects.filter(status="achieved").exists()
+
+
+def test_demo_snapshot_is_exposed_once_loaded() -> None:
+    assert demo_snapshot() is None
+    load_demo()
+    snapshot = demo_snapshot()
+    assert snapshot is not None
+    assert snapshot.date == date(2026, 11, 27)
+    assert "legiscan.com" in snapshot.source_domains
+    assert snapshot.sources_statement
+    assert snapshot.loaded_at == ImportRun.objects.get().finished_at
+    [freshness] = data_freshness()
+    assert (freshness.source, freshness.scope) == ("openstates", "demo snapshot 2026-11-27")
