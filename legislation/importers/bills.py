@@ -79,7 +79,7 @@ from legislation.signals import bills_stage_changed
 from legislation.sources.records import BillRecord, ParseError, StageResult, join_path
 from legislation.stages import apply_session_end
 
-from .rows import insert_rows
+from .rows import delete_rows, insert_rows
 from .sessions import SessionCache, SessionState, sessions_end_apply
 
 __all__ = ["CHUNK_SIZE", "HASH_VERSION", "BillImporter", "RawBill"]
@@ -417,8 +417,7 @@ def _write(plans: list[_Plan], *, run: ImportRun) -> list[int]:
 
     for attribute, model, child_columns in _CHILDREN:
         rebuilt = [plan.bill_id for plan in plans if plan.bill_id is not None and getattr(plan, attribute) is not None]
-        if rebuilt:
-            model.objects.filter(bill_id__in=rebuilt).delete()
+        delete_rows(model, bill_ids=rebuilt)
         insert_rows(
             model,
             ("bill_id", *child_columns),
