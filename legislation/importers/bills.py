@@ -38,7 +38,9 @@ savepoint, so a bad record fails alone and nothing is half-written. A stream imp
 zip) is all or nothing for errors in the file itself. Jurisdictions and sessions are cached for the run.
 
 Duplicates. Items with the same source id (or records with the same natural key) in one chunk collapse to the most
-recently updated one (the later one on a tie); an item older than one already imported in this run is skipped.
+recently updated one (the later one on a tie); an item older than one already imported in this run is skipped
+(the run remembers the last `SEEN_LIMIT` source ids: repeats in paged and bulk data are close to each other, and
+memory must not grow with the size of the import).
 
 Every run is recorded in an ImportRun (counts, errors as {where, message}, note); when stages moved,
 `legislation.signals.bills_stage_changed` is sent with the ids once the run is finished.
@@ -50,6 +52,7 @@ import dataclasses
 import gc
 import hashlib
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -89,6 +92,7 @@ HASH_VERSION = 1
 CHUNK_SIZE = 1000
 # An ImportRun keeps this many error messages; the count of failures is always exact.
 MAX_ERRORS = 1000
+SEEN_LIMIT = 200_000
 
 # Sources whose light records state a status of their own (LegiScan's status codes).
 STATUS_SOURCES = frozenset({Source.LEGISCAN})
@@ -478,7 +482,7 @@ class BillImporter:
         self.on_progress = on_progress
         self.counts = ImportCounts()
         self.errors: list[dict[str, str]] = []
-        self.stage_changed: list[int] = []
+        self.stage_changed = array("q")  # 8 bytes a bill, whatever the size of the import
         self.notes: list[str] = []
         self._seen: dict[tuple[str, str], datetime | None] = {}
         self._sessions = SessionCache(today=self.today)
@@ -620,6 +624,9 @@ class BillImporter:
             kept[key] = (where, item)
         for key, (_, item) in kept.items():
             self._seen[key] = item.updated_at
+        if len(self._seen) > SEEN_LIMIT:  # forget the oldest half (dicts keep insertion order)
+            for key in list(islice(self._seen, SEEN_LIMIT // 2)):
+                del self._seen[key]
         return list(kept.values())
 
     def _collapse_natural_keys(self, plans: list[_Plan]) -> list[_Plan]:
