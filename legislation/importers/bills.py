@@ -82,12 +82,13 @@ from legislation.signals import bills_stage_changed
 from legislation.sources.records import BillRecord, ParseError, StageResult, join_path
 from legislation.stages import apply_session_end
 
-from .rows import delete_rows, insert_rows
+from .rows import chunked, delete_rows, insert_rows
 from .sessions import SessionCache, SessionState, sessions_end_apply
 
 __all__ = ["CHUNK_SIZE", "HASH_VERSION", "BillImporter", "RawBill"]
 
-# Bump when the mapping from payloads to rows changes (here or in a parser), so the next import rewrites every bill.
+# Bump when this module's mapping from records to rows changes, so the next import rewrites every bill. (Parsers'
+# changes need no bump: records are hashed as parsed, and raw payloads with a fingerprint of the parser's code.)
 HASH_VERSION = 1
 CHUNK_SIZE = 1000
 # An ImportRun keeps this many error messages; the count of failures is always exact.
@@ -177,12 +178,6 @@ class _Plan:
     @property
     def natural_key(self) -> tuple[int, int, str]:
         return (self.jurisdiction.pk, self.session.pk, self.record.identifier)
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def _first_line(exc: Exception) -> str:
@@ -500,7 +495,7 @@ class BillImporter:
         checkpoint = self._checkpoint() if atomic else None
         try:
             with _collections_per_chunk(), transaction.atomic() if atomic else nullcontext():
-                for chunk in _chunks(items, self.chunk_size):
+                for chunk in chunked(items, self.chunk_size):
                     self._import_chunk(chunk)
                     gc.collect(1)
                     if self.on_progress:

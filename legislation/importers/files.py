@@ -25,12 +25,14 @@ from datetime import date
 from functools import partial
 from itertools import groupby
 from pathlib import Path
+from types import ModuleType
 
 import orjson
 
+from legislation import stages
 from legislation.choices import Source
 from legislation.models import ImportRun
-from legislation.sources import congress, legiscan, openstates
+from legislation.sources import congress, legiscan, openstates, records
 from legislation.sources.openstates import jurisdiction_from_ocd_id
 from legislation.sources.records import BillRecord, ParseError, as_list, parse_datetime
 
@@ -71,9 +73,22 @@ def _openstates_payload(payload: object) -> list[RawBill]:
     raise ParseError("", "not an Open States /bills page (no 'results') or bill object (no 'id')")
 
 
+def _code_fingerprint(*modules: ModuleType) -> bytes:
+    """A digest of the code that turns a payload into a record: a payload recognised as unchanged is not parsed
+    again, so a fix in the parser or the stage mapping must change every digest (the next import re-parses all)."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.digest()
+
+
+_OPENSTATES_CODE = _code_fingerprint(openstates, records, stages)
+
+
 def _openstates_raw(bill: object, where: str) -> RawBill:
-    """An Open States bill object as a RawBill: id, jurisdiction and session peeked, the whole object digested (the
-    parser reads nothing else). A bill that cannot be peeked gets an empty identity and is parsed at once."""
+    """An Open States bill object as a RawBill: id, jurisdiction and session peeked, the whole object digested with
+    the parser's code (the parser reads nothing else). A bill that cannot be peeked has an empty identity and is
+    parsed at once."""
     peek = bill if isinstance(bill, dict) else {}
     jurisdiction = peek.get("jurisdiction")
     try:
@@ -85,11 +100,11 @@ def _openstates_raw(bill: object, where: str) -> RawBill:
     except ParseError:
         updated_at = None
     return RawBill(
-        source=Source.OPENSTATES,
+        source=Source.OPENSTATES.value,
         source_id=str(peek.get("id") or ""),
         jurisdiction=code,
         session=str(peek.get("session") or ""),
-        digest=hashlib.sha256(orjson.dumps(bill, option=orjson.OPT_SORT_KEYS)).hexdigest(),
+        digest=hashlib.sha256(_OPENSTATES_CODE + orjson.dumps(bill, option=orjson.OPT_SORT_KEYS)).hexdigest(),
         parse=partial(openstates.parse_bill, bill, where),
         updated_at=updated_at,
     )
@@ -115,12 +130,12 @@ def _json_records(source: str, paths: Sequence[Path], on_error: Callable[[ParseE
             on_error(exc)
             continue
         try:
-            records = parse(payload)
+            items = parse(payload)
         except ParseError as exc:
             on_error(exc.inside(str(path), ":"))
             continue
-        for record in records:
-            yield str(path), record
+        for item in items:
+            yield str(path), item
 
 
 def _zip_records(source: str, path: Path) -> Records:
@@ -149,13 +164,13 @@ def _congress_records(paths: Sequence[Path], on_error: Callable[[ParseError], No
     if not named:
         return
     try:
-        records = congress.parse_payloads(named)
+        parsed = congress.parse_payloads(named)
     except ParseError as exc:
         on_error(exc)
         return
     # Records come from several files at once; errors about one of them name the bill (its source id) instead.
     where = named[0][0] if len(named) == 1 else ""
-    for record in records:
+    for record in parsed:
         yield where, record
 
 

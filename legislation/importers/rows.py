@@ -12,7 +12,8 @@ an import from its ImportRun, saved when the run finishes, and from `legislation
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -20,6 +21,13 @@ from django.db import connection, models
 from django.utils import timezone
 
 BULK_BATCH = 2000
+
+
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of `size` items (the last one shorter), pulled from `items` one list at a time."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _defaults(model: type[models.Model], names: set[str]) -> dict[str, Any]:

@@ -11,10 +11,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +25,8 @@ from legislation.services import SeedCounts, upsert
 from legislation.sources.openstates import jurisdiction_from_ocd_id
 from legislation.sources.records import Node, ParseError, SessionRecord, StageResult
 from legislation.stages import apply_session_end, congress_end_date
+
+from .rows import chunked
 
 __all__ = ["SessionCache", "SessionState", "parse_jurisdiction_sessions", "sessions_end_apply", "sessions_import"]
 
@@ -134,12 +135,6 @@ class SessionCache:
         return values
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 def sessions_end_apply(*, session_ids: Iterable[int], import_run: ImportRun, today: date | None = None) -> list[int]:
     """Move the pending bills of the given sessions that are over to `died` (or `carried_over` where the legislature
     carries bills over), with a StageChange each; returns their ids. Sessions not over are left alone."""
@@ -151,7 +146,7 @@ def sessions_end_apply(*, session_ids: Iterable[int], import_run: ImportRun, tod
         if session.pk not in over_ids:
             continue
         pending = Bill.objects.filter(session=session, stage__in=PENDING_STAGES).order_by("pk")
-        for batch in _batches(pending.values_list("pk", flat=True), BATCH):
+        for batch in chunked(pending.values_list("pk", flat=True), BATCH):
             bills = list(
                 Bill.objects.filter(pk__in=batch).only(
                     "pk", "stage", "stage_date", "furthest_stage", "furthest_stage_date"

@@ -458,3 +458,18 @@ def test_same_payload_after_its_session_ended_moves_the_bill_to_died(tmp_path: P
     bill.refresh_from_db()
     assert (after.updated, bill.stage, bill.stage_date) == (1, "died", date(2024, 3, 7))
     assert StageChange.objects.get(import_run=after).from_stage == "in_committee"
+
+
+def test_changed_parser_code_makes_the_next_import_parse_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from legislation.importers import files
+
+    run_import("openstates", *DEMO_PAGES)
+    hashes = dict(Bill.objects.values_list("pk", "content_hash"))
+    monkeypatch.setattr(files, "_OPENSTATES_CODE", b"a parser fixed since")
+    parsed: list[object] = []
+    real_parse_bill = openstates.parse_bill
+    monkeypatch.setattr(openstates, "parse_bill", lambda *args: parsed.append(args) or real_parse_bill(*args))
+    run = run_import("openstates", *DEMO_PAGES)
+    assert (run.unchanged, len(parsed)) == (34, 34)  # same data: nothing but the hashes is rewritten
+    assert all(hashes[pk] != digest for pk, digest in Bill.objects.values_list("pk", "content_hash"))
+    assert run_import("openstates", *DEMO_PAGES).unchanged == 34
