@@ -6,7 +6,7 @@ which sends one :func:`sync_scope` task per source and jurisdiction. Every scope
 - holds a cache lock on its source and scope (Redis when ``REDIS_URL`` is set), so a scope never runs twice at
   once; a task that finds it taken returns at once (the other run does the work);
 - is safe to run twice (``acks_late`` with ``reject_on_worker_lost``: a task whose worker died is delivered
-  again): the importer writes nothing for unchanged bills, and cursors only move forward;
+  again): the importer writes nothing for unchanged bills, and cursors never move back;
 - retries only transient errors (timeouts, 429, 5xx), with exponential backoff and jitter, or after the
   ``Retry-After`` the source sent; data errors and spent budgets are recorded on the ImportRun and not retried.
 """
@@ -145,10 +145,11 @@ def sessions_close() -> dict:
     """Daily: pending bills of sessions that are over die (or carry over)."""
     from legislation.sync import sessions_close as close
 
-    run = close()
-    if run.updated:
+    runs = close()
+    moved = sum(run.updated for run in runs)
+    if moved:
         queue_exports_build()
-    return {"run": run.pk, "moved": run.updated}
+    return {"runs": [run.pk for run in runs], "moved": moved}
 
 
 @shared_task(

@@ -27,7 +27,7 @@ from legislation.sources import openstates
 from legislation.sources.openstates_client import MAX_PER_PAGE, OpenStatesClient, format_updated_since
 from legislation.sources.records import located
 
-from .common import SyncRun, cursor_set, run_sync, sync_scope, tracked_bills, window_start
+from .common import SyncRun, cursor_datetime, cursor_set, run_sync, sync_scope, tracked_bills, window_start
 
 SOURCE = Source.OPENSTATES.value
 
@@ -48,6 +48,7 @@ def openstates_sync(
         tracked = tracked_bills(source=SOURCE, jurisdiction=place, bill_ids=bill_ids)
         start = position = window_start(SOURCE, scope, since, now=timezone.now())
         page, seen, listed, matched = 1, set(), 0, 0
+        cursor = cursor_datetime(SOURCE, scope)
         for _ in range(settings.SYNC_MAX_PAGES):
             payload = sync.client.bills_page(jurisdiction=place.ocd_id, updated_since=position, page=page)
             where = f"/bills?updated_since={format_updated_since(position)}&page={page}"
@@ -61,8 +62,9 @@ def openstates_sync(
             sync.import_records(where, wanted)
             sync.progress(len(fresh))
             latest = max((record.updated_at for record in records if record.updated_at), default=None)
-            if latest is not None:
+            if latest is not None and (cursor is None or latest > cursor):  # the overlap must not move it back
                 cursor_set(SOURCE, scope, latest.isoformat())
+                cursor = latest
             if len(records) < MAX_PER_PAGE:
                 break
             if latest is not None and latest > position:

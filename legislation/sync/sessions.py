@@ -11,15 +11,19 @@ so a session that ends by date alone, with no import to notice, is handled the s
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-from legislation.choices import PENDING_STAGES, Stage
+from legislation.choices import PENDING_STAGES, Source, Stage
 from legislation.importers.bills import sessions_end_apply
-from legislation.models import Bill, ImportRun, ImportRunStatus, LegislativeSession
+from legislation.models import Bill, BillExternalId, ImportRun, ImportRunStatus, LegislativeSession
+
+# The source a closed session's runs are filed under, when its bills come from several.
+_SOURCE_PREFERENCE = (Source.CONGRESS, Source.LEGISCAN, Source.OPENSTATES)
 
 
 def bill_ids_to_poll(*, bill_ids: Collection[int], today: date | None = None) -> list[int]:
@@ -39,16 +43,36 @@ def bill_ids_to_poll(*, bill_ids: Collection[int], today: date | None = None) ->
     )
 
 
-def sessions_close(*, today: date | None = None) -> ImportRun:
-    """Move the pending bills of every session that is over to died (or carried over); one ImportRun records it."""
+def sessions_close(*, today: date | None = None) -> list[ImportRun]:
+    """Move the pending bills of every session that is over to died (or carried over).
+
+    One ImportRun (scope ``sessions:close``) per source whose sessions closed, so each StageChange names the source
+    the session's bills come from; nothing is recorded on the (usual) days when no session closes.
+    """
     today = today or timezone.localdate()
     candidates = LegislativeSession.objects.filter(bills__stage__in=PENDING_STAGES).distinct()
     over = candidates.over_ids(today=today)
-    run = ImportRun.objects.create(source="", scope="sessions:close")
-    moved = sessions_end_apply(session_ids=over, import_run=run, today=today)
-    run.status = ImportRunStatus.SUCCEEDED
-    run.updated = len(moved)
-    run.finished_at = timezone.now()
-    run.note = f"{len(over)} sessions over with pending bills; {len(moved)} bills moved to died or carried over"
-    run.save()
-    return run
+    if not over:
+        return []
+    sources: dict[int, set[str]] = defaultdict(set)
+    for session_id, source in (
+        BillExternalId.objects.filter(bill__session_id__in=over).values_list("bill__session_id", "source").distinct()
+    ):
+        sources[session_id].add(source)
+    by_source: dict[str, list[int]] = defaultdict(list)
+    for session_id in sorted(over):
+        found = sources.get(session_id, set())
+        by_source[next((source for source in _SOURCE_PREFERENCE if source in found), Source.OPENSTATES)].append(
+            session_id
+        )
+    runs = []
+    for source, session_ids in sorted(by_source.items()):
+        run = ImportRun.objects.create(source=source, scope="sessions:close")
+        moved = sessions_end_apply(session_ids=session_ids, import_run=run, today=today)
+        run.status = ImportRunStatus.SUCCEEDED
+        run.updated = len(moved)
+        run.finished_at = timezone.now()
+        run.note = f"{len(session_ids)} sessions over; {len(moved)} pending bills moved to died or carried over"
+        run.save()
+        runs.append(run)
+    return runs

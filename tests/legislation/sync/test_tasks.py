@@ -134,14 +134,15 @@ def test_session_end_check_lets_pending_bills_die(db, today):
     session = LegislativeSessionFactory(identifier="2025", end_date=today - timedelta(days=1))
     pending = BillFactory(jurisdiction=session.jurisdiction, session=session, stage=Stage.PASSED_ORIGIN)
     enacted = BillFactory(jurisdiction=session.jurisdiction, session=session, stage=Stage.ENACTED)
-    run = sessions_close(today=today)
+    BillExternalId.objects.create(bill=pending, source="legiscan", external_id="77")
+    [run] = sessions_close(today=today)
     pending.refresh_from_db()
     enacted.refresh_from_db()
     assert (pending.stage, enacted.stage) == (Stage.DIED, Stage.ENACTED)
     assert pending.furthest_stage == Stage.INTRODUCED  # the furthest milestone never changes
-    assert StageChange.objects.filter(bill=pending, to_stage=Stage.DIED, import_run=run).exists()
-    assert run.updated == 1
-    assert sessions_close(today=today).updated == 0  # idempotent
+    assert StageChange.objects.filter(bill=pending, to_stage=Stage.DIED, import_run=run, source="legiscan").exists()
+    assert (run.source, run.scope, run.updated) == ("legiscan", "sessions:close", 1)
+    assert sessions_close(today=today) == []  # idempotent: nothing left to close, nothing recorded
 
 
 def test_fan_out_sends_the_scopes_synced_longest_ago_first(fake, demo_bills, sent):
