@@ -16,9 +16,11 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
@@ -116,16 +118,82 @@ def connect_receivers() -> None:
 
 
 def response_cache_timeout() -> int:
-    """Entries expire on their own too, so an unused page does not sit in the cache for ever."""
+    """Entries expire on their own too, so an unused page does not sit in the cache for ever; 0 caches nothing."""
     return int(getattr(settings, "API_CACHE_SECONDS", 3600))
 
 
-def response_key(version: DataVersion, path: str, query: list[tuple[str, list[str]]], media_type: str) -> str:
-    """The cache key (and ETag seed) of one representation of one page at one data version."""
+def response_key(path: str, query: list[tuple[str, list[str]]], media_type: str) -> str:
+    """The cache key of one representation of one page (its value records the data version it was made at)."""
     query_text = "&".join(f"{name}={','.join(values)}" for name, values in sorted(query))
     digest = hashlib.blake2b(f"{path}?{query_text}|{media_type}".encode(), digest_size=12).hexdigest()
-    return f"{RESPONSE_KEY_PREFIX}:{version.token}:{digest}"
+    return f"{RESPONSE_KEY_PREFIX}:{digest}"
 
 
-def etag_for(key: str) -> str:
-    return f'W/"{key.rsplit(":", 2)[-2]}-{key.rsplit(":", 1)[-1]}"'
+def etag_for(version: DataVersion, key: str) -> str:
+    return f'W/"{version.token}-{key.rsplit(":", 1)[-1]}"'
+
+
+_CLIENTS: dict[int, Any] = {}
+
+
+def _redis():
+    """The raw client of Django's Redis cache backend, or None with another backend (a laptop's file cache).
+
+    Django builds a new redis.Redis object for every cache call, and redis-py spends more building one than the
+    round trip to Redis takes; one client per backend (thread) serves every call here."""
+    backend = caches["default"]  # `cache` is a proxy to it
+    if not isinstance(backend, RedisCache):
+        return None
+    client = _CLIENTS.get(id(backend._cache))
+    if client is None:
+        client = _CLIENTS[id(backend._cache)] = backend._cache.get_client(write=True)
+    return client
+
+
+def lookup(key: str, *, throttle: tuple[str, int] | None = None) -> tuple[DataVersion, Any, int | None]:
+    """The data version and the cached response at `key` in one cache round trip; with `throttle` (a counter key
+    and its window in seconds) also counts this request and returns the count."""
+    client = _redis()
+    if client is None:
+        count = throttle_count(*throttle) if throttle else None
+        values = cache.get_many([DATA_VERSION_KEY, key])
+        raw_version, cached = values.get(DATA_VERSION_KEY), values.get(key)
+    else:
+        pipe = client.pipeline(transaction=False)
+        if throttle:
+            counter = cache.make_and_validate_key(throttle[0])
+            pipe.incr(counter)
+            pipe.expire(counter, throttle[1] + 1)
+        pipe.mget([cache.make_and_validate_key(DATA_VERSION_KEY), cache.make_and_validate_key(key)])
+        results = pipe.execute()
+        count = results[0] if throttle else None
+        loads = caches["default"]._cache._serializer.loads
+        raw_version, cached = (loads(value) if value is not None else None for value in results[-1])
+    version = DataVersion.loads(raw_version) if raw_version else data_version()
+    if cached is not None and (cached[0] != version.token or response_cache_timeout() <= 0):
+        cached = None  # made at an older version, or bodies are not cached (API_CACHE_SECONDS=0)
+    return version, cached, count
+
+
+def store(key: str, version: DataVersion, content: bytes, headers: dict[str, str]) -> None:
+    value, timeout = (version.token, content, headers), response_cache_timeout()
+    client = _redis()
+    if client is None:
+        cache.set(key, value, timeout=timeout)
+    else:
+        client.set(cache.make_and_validate_key(key), caches["default"]._cache._serializer.dumps(value), ex=timeout)
+
+
+def throttle_count(key: str, window: int) -> int:
+    """Count one request under `key` (a fixed window of `window` seconds) and return the count so far."""
+    client = _redis()
+    if client is not None:
+        counter = cache.make_and_validate_key(key)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(counter)
+        pipe.expire(counter, window + 1)
+        return pipe.execute()[0]
+    try:
+        return cache.incr(key)
+    except ValueError:  # first request of the window
+        return 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)

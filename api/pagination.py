@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 def positive_int_param(request: Request, name: str, *, maximum: int | None = None) -> int | None:
@@ -51,10 +53,52 @@ class PageNumberPagination(pagination.PageNumberPagination):
         except NotFound as exc:
             raise NotFound(f"page: {exc.detail}") from exc
 
+    def paginate_values(self, queryset: QuerySet, columns: dict[str, str], request: Request) -> list[dict]:
+        """One page as dicts of `columns` (output name -> ORM path) in one query: the total comes with the rows
+        (`COUNT(*) OVER ()`), instead of a count query and a page query as Django's Paginator does."""
+        self.request = request
+        page_size = self.get_page_size(request)
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if raw in self.last_page_strings:
+            number = max(1, -(-queryset.count() // page_size))
+        else:
+            number = positive_int_param(request, self.page_query_param) or 1
+        offset = (number - 1) * page_size
+        names = list(columns)
+        rows = list(
+            queryset.annotate(total_count=Window(Count("pk"))).values_list(*columns.values(), "total_count")[
+                offset : offset + page_size
+            ]
+        )
+        if not rows and number > 1:
+            raise NotFound(f"{self.page_query_param}: Invalid page.")
+        count = rows[0][-1] if rows else 0
+        url = request.build_absolute_uri()
+        self._values_page = {
+            "count": count,
+            "next": replace_query_param(url, self.page_query_param, number + 1)
+            if offset + page_size < count
+            else None,
+            "previous": None
+            if number == 1
+            else (
+                remove_query_param(url, self.page_query_param)
+                if number == 2
+                else replace_query_param(url, self.page_query_param, number - 1)
+            ),
+        }
+        return [dict(zip(names, row, strict=False)) for row in rows]
+
     def get_paginated_response(self, data: Any) -> Response:
-        response = super().get_paginated_response(data)
-        link_header(response, self.get_next_link(), self.get_previous_link())
-        response["X-Total-Count"] = str(self.page.paginator.count)
+        values_page = getattr(self, "_values_page", None)
+        if values_page is None:
+            response = super().get_paginated_response(data)
+            count, next_url, previous_url = self.page.paginator.count, self.get_next_link(), self.get_previous_link()
+        else:
+            count, next_url, previous_url = values_page["count"], values_page["next"], values_page["previous"]
+            response = Response({"count": count, "next": next_url, "previous": previous_url, "results": data})
+        link_header(response, next_url, previous_url)
+        response["X-Total-Count"] = str(count)
         return response
 
     def get_paginated_response_schema(self, schema: dict) -> dict:

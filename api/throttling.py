@@ -12,13 +12,24 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from .cache import throttle_count
 
 if TYPE_CHECKING:  # rest_framework.views imports the throttle classes named in settings: no cycle at run time
     from rest_framework.request import Request
     from rest_framework.views import APIView
+
+
+COUNTED = "_api_throttle_count"  # set on the HttpRequest by api.front when it has counted the request already
+
+
+def window_key(scope: str, ident: str, duration: int) -> tuple[str, float]:
+    """The counter of this client's current window, and the seconds until the next window."""
+    now = time.time()
+    window = int(now // duration)
+    return f"api:throttle:{scope}:{ident}:{window}", (window + 1) * duration - now
 
 
 class WindowRateThrottle(BaseThrottle):
@@ -38,16 +49,11 @@ class WindowRateThrottle(BaseThrottle):
         ident = self.ident(request)
         if limit is None or duration is None or ident is None:
             return True
-        now = time.time()
-        window = int(now // duration)
-        key = f"api:throttle:{self.scope}:{ident}:{window}"
-        try:
-            count = cache.incr(key)
-        except ValueError:  # first request of the window
-            count = 1 if cache.add(key, 1, timeout=duration + 1) else cache.incr(key)
-        if count <= limit:
+        key, retry_after = window_key(self.scope, ident, duration)
+        counted = getattr(request._request, COUNTED, None) if self.scope == "anon" else None
+        if (counted if counted is not None else throttle_count(key, duration)) <= limit:
             return True
-        self.retry_after = (window + 1) * duration - now
+        self.retry_after = retry_after
         return False
 
     def wait(self) -> float | None:

@@ -12,9 +12,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -32,7 +31,7 @@ from rest_framework.views import APIView
 
 from legislation.choices import Source
 from legislation.filters import JurisdictionFilter, ListField, SafeIsoDateTimeField
-from legislation.models import Bill, BillExternalId, ImportRun, Jurisdiction
+from legislation.models import Bill, ImportRun, Jurisdiction
 from recommendations.filters import (
     BillLinkFilter,
     ProgressFilter,
@@ -53,15 +52,15 @@ from recommendations.services import progress_recompute, progress_review
 
 from . import serializers
 from .attribution import credit_legiscan
-from .cache import data_version, etag_for, response_cache_timeout, response_key
+from .cache import etag_for, lookup, response_cache_timeout, response_key, store
 from .exports import export_path, exports_list
-from .pagination import CursorPagination, positive_int_param
+from .pagination import CursorPagination, PageNumberPagination, positive_int_param
 from .renderers import CSVRenderer, ORJSONRenderer
 from .selectors import freshness
 
 RENDERERS = [ORJSONRenderer, CSVRenderer, *([BrowsableAPIRenderer] if settings.DEBUG else [])]
 CACHED_FORMATS = frozenset({"json", "csv"})
-CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Link", "X-Total-Count", "X-Attribution")
+CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Link", "X-Total-Count", "X-Attribution", "Allow", "Vary")
 
 
 class APIMixin:
@@ -80,19 +79,19 @@ class APIMixin:
         renderer = request.accepted_renderer
         if not self.cache_reads or renderer.format not in CACHED_FORMATS:
             return handler(request, *args, **kwargs)
-        version = data_version()
-        key = response_key(version, request.path, list(request.query_params.lists()), renderer.media_type)
-        validators = {"ETag": etag_for(key), "Last-Modified": http_date(int(version.timestamp))}
+        key = response_key(request.path, list(request.query_params.lists()), renderer.media_type)
+        looked_up = getattr(request._request, "api_lookup", None)  # by api.front, for this same request
+        version, cached = looked_up[1:] if looked_up and looked_up[0] == key else lookup(key)[:2]
+        validators = {"ETag": etag_for(version, key), "Last-Modified": http_date(int(version.timestamp))}
         not_modified = get_conditional_response(
             request._request, etag=validators["ETag"], last_modified=int(version.timestamp)
         )
         if not_modified is not None:
             return self._validated(not_modified, validators)
-        cached = cache.get(key)
         if cached is not None:
-            content, headers = cached
+            _, content, headers = cached
             return self._validated(HttpResponse(content, headers=headers), validators)
-        request._api_cache = (key, validators)
+        request._api_cache = (key, version, validators)
         return handler(request, *args, **kwargs)
 
     @staticmethod
@@ -107,10 +106,15 @@ class APIMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         pending = getattr(request, "_api_cache", None)
         if pending and isinstance(response, Response) and response.status_code == status.HTTP_200_OK:
-            key, validators = pending
-            response.render()
-            headers = {name: response[name] for name in CACHED_HEADERS if name in response}
-            cache.set(key, (response.content, headers), timeout=response_cache_timeout())
+            key, version, validators = pending
+            if response_cache_timeout() > 0:  # API_CACHE_SECONDS=0 keeps ETags but caches no body
+                response.render()
+                store(
+                    key,
+                    version,
+                    response.content,
+                    {name: response[name] for name in CACHED_HEADERS if name in response},
+                )
             self._validated(response, validators)
         return response
 
@@ -214,7 +218,6 @@ FORMAT_PARAMETER = OpenApiParameter(
     description="`csv` for the page as CSV (same filters; nested fields as dotted columns). JSON by default; "
     "`Accept: text/csv` does the same.",
 )
-LEGISCAN_SOURCED = Exists(BillExternalId.objects.filter(bill=OuterRef("pk"), source=Source.LEGISCAN))
 
 
 class BulkBillFilter(TrackedBillFilter):
@@ -226,13 +229,22 @@ class BulkBillFilter(TrackedBillFilter):
 class BillRowsMixin:
     def _rows(self, request: Request) -> Response:
         """The list from values(), not model instances: the same fields as BillSerializer at a fraction of the
-        cost (this is the API's busiest endpoint)."""
-        columns = serializers.BILL_LIST_COLUMNS
-        queryset = self.filter_queryset(self.get_queryset()).values(*columns.values(), legiscan=LEGISCAN_SOURCED)
-        page = self.paginate_queryset(queryset)
-        rows = [{name: row[path] for name, path in columns.items()} for row in page]
+        cost (this is the API's busiest endpoint). One query: pages by number come with their total, and each row
+        says whether the bill has LegiScan data (an indexed left join: ids are unique per bill and source)."""
+        columns = {**serializers.BILL_LIST_COLUMNS, "legiscan": "legiscan__id"}
+        queryset = self.filter_queryset(self.get_queryset()).annotate(
+            legiscan=FilteredRelation("external_ids", condition=Q(external_ids__source=Source.LEGISCAN))
+        )
+        if isinstance(self.paginator, PageNumberPagination):
+            rows = self.paginator.paginate_values(queryset, columns, request)
+        else:
+            page = self.paginate_queryset(queryset.values(*columns.values()))
+            rows = [{name: row[path] for name, path in columns.items()} for row in page]
+        legiscan = False
+        for row in rows:
+            legiscan |= row.pop("legiscan") is not None
         response = self.get_paginated_response(rows)
-        if any(row["legiscan"] for row in page):
+        if legiscan:
             credit_legiscan(response)
         return response
 

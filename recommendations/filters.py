@@ -11,7 +11,14 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from legislation.choices import Stage
-from legislation.filters import BillFilter, DateTimeFilter, ListFilter, StableOrderingFilter, jurisdiction_codes
+from legislation.filters import (
+    BillFilter,
+    DateTimeFilter,
+    FilterSet,
+    ListFilter,
+    StableOrderingFilter,
+    jurisdiction_codes,
+)
 
 from .models import BillLink, Effect, Progress, ProgressBasis, ProgressStatus, Recommendation
 
@@ -76,7 +83,7 @@ class TrackedBillFilter(BillFilter):
         return queryset.filter(Exists(BillLink.objects.filter(conditions, bill=OuterRef("pk"))))
 
 
-class RecommendationFilter(django_filters.FilterSet):
+class RecommendationFilter(FilterSet):
     code = ListFilter(base_field=forms.CharField(max_length=20), help_text="Recommendation code (PM-1); repeatable.")
     audience = ListFilter(
         field_name="audience__slug", base_field=forms.SlugField(max_length=50), help_text="Audience slug; repeatable."
@@ -91,7 +98,7 @@ class RecommendationFilter(django_filters.FilterSet):
         fields = ["code", "audience", "report", "top_level"]
 
 
-class BillLinkFilter(django_filters.FilterSet):
+class BillLinkFilter(FilterSet):
     recommendation = recommendation_refs("Links to this recommendation (id or code); repeatable.")
     audience = audience_slugs("Links to recommendations for this audience (slug); repeatable.")
     bill = ListFilter(base_field=forms.IntegerField(min_value=1, max_value=MAX_ID), help_text="Bill id; repeatable.")
@@ -121,7 +128,7 @@ class BillLinkFilter(django_filters.FilterSet):
         return queryset.filter(recommendation__audience__slug__in=value) if value else queryset
 
 
-class ProgressFilter(django_filters.FilterSet):
+class ProgressFilter(FilterSet):
     recommendation = recommendation_refs("Progress of this recommendation (id or code); repeatable.")
     audience = audience_slugs("Progress of recommendations for this audience (slug); repeatable.")
     jurisdiction = jurisdiction_codes()

@@ -126,3 +126,24 @@ def test_staff_only_and_clock_dependent_pages_are_not_cached(api_client, world, 
     ImportRun.objects.create(source=Source.OPENSTATES, scope="x")
     assert client.get("/api/v1/import-runs/").json()["count"] == 1
     assert "ETag" not in api_client.get("/api/v1/freshness/")
+
+
+def test_the_cache_front_serves_the_same_bytes_and_headers_as_drf(api_client, world):
+    url = "/api/v1/bills/?jurisdiction=ny&page_size=1"
+    first = api_client.get(url)  # through DRF, which caches it
+    with CaptureQueriesContext(connection) as queries:
+        second = api_client.get(url)  # from the front
+    assert len(queries) == 0
+    assert second.content == first.content
+    for header in ("Content-Type", "Link", "X-Total-Count", "X-Attribution", "Allow", "ETag"):
+        assert second[header] == first[header], header
+    # DRF's path read the session (to find no user), so Django adds Cookie; the content varies by Accept only.
+    assert "Accept" in second["Vary"]
+    assert "Accept" in first["Vary"]
+
+
+def test_signed_in_requests_skip_the_front_and_see_the_same_page(api_client, world, editor):
+    url = "/api/v1/bills/?jurisdiction=ca"
+    anonymous = api_client.get(url)
+    signed_in = client_for(editor).get(url)
+    assert signed_in.content == anonymous.content

@@ -1,0 +1,68 @@
+"""A cache front for public reads: cached pages answered before DRF runs.
+
+An anonymous GET whose format is plain (JSON by default or `?format=`) costs one cache round trip here: it counts
+the request against the anonymous rate, reads the data version and reads the cached page, all in one pipeline.
+A hit (or a 304) is answered at once with exactly the bytes and headers DRF produced when it cached the page;
+anything else (a miss, a signed-in user, content negotiation by Accept, a client over its rate) goes to the DRF
+view, which then does not count the request a second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from .cache import etag_for, lookup, response_key
+from .throttling import COUNTED, AnonRateThrottle, window_key
+
+FORMATS = {"json": "application/json", "csv": "text/csv"}
+PLAIN_ACCEPT = {"", "*/*", "application/json"}
+
+
+def _media_type(request: HttpRequest) -> str | None:
+    """The media type DRF would choose, when it is obvious; None leaves negotiation to DRF."""
+    fmt = request.GET.get(api_settings.URL_FORMAT_OVERRIDE)
+    if fmt is not None:
+        return FORMATS.get(fmt)
+    return FORMATS["json"] if request.META.get("HTTP_ACCEPT", "").strip() in PLAIN_ACCEPT else None
+
+
+def cache_front(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    @wraps(view)
+    def front(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        if (
+            request.method != "GET"
+            or "HTTP_AUTHORIZATION" in request.META
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+        ):
+            return view(request, *args, **kwargs)
+        media_type = _media_type(request)
+        limit, duration = SimpleRateThrottle.parse_rate(None, api_settings.DEFAULT_THROTTLE_RATES.get("anon"))
+        if media_type is None or limit is None:
+            return view(request, *args, **kwargs)
+        counter, _ = window_key("anon", AnonRateThrottle().get_ident(request), duration)
+        key = response_key(request.path, list(request.GET.lists()), media_type)
+        version, cached, count = lookup(key, throttle=(counter, duration))
+        setattr(request, COUNTED, count)
+        request.api_lookup = (key, version, cached)  # the view reuses it instead of asking again
+        if count > limit:
+            return view(request, *args, **kwargs)  # DRF answers the 429, with its Retry-After
+        etag, last_modified = etag_for(version, key), int(version.timestamp)
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if response is None:
+            if cached is None:
+                return view(request, *args, **kwargs)
+            _, content, headers = cached
+            response = HttpResponse(content, headers=headers)
+        response["ETag"], response["Last-Modified"] = etag, http_date(last_modified)
+        patch_cache_control(response, no_cache=True)
+        return response
+
+    return front
