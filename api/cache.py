@@ -86,15 +86,14 @@ def data_changed(sender: type, instance: object = None, using: str = "default", 
     _bump_on_commit(using)
 
 
-# Models whose saves and deletes change API responses: "app_label.ModelName".
+# Models whose saves and deletes change API responses: "app_label.ModelName". A bill's child rows (actions,
+# sponsors, sources, external ids) are not watched: they change with their bill (saved with it, by the importer or
+# an admin inline) and within an import run, whose end bumps the version; a post_delete receiver on them would also
+# make Django delete them row by row.
 WATCHED_MODELS = (
     "legislation.Jurisdiction",
     "legislation.LegislativeSession",
     "legislation.Bill",
-    "legislation.BillAction",
-    "legislation.BillSponsorship",
-    "legislation.BillSource",
-    "legislation.BillExternalId",
     "legislation.StageChange",
     "legislation.ImportRun",
     "recommendations.Report",
