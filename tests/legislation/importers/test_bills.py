@@ -473,3 +473,19 @@ def test_changed_parser_code_makes_the_next_import_parse_again(monkeypatch: pyte
     assert (run.unchanged, len(parsed)) == (34, 34)  # same data: nothing but the hashes is rewritten
     assert all(hashes[pk] != digest for pk, digest in Bill.objects.values_list("pk", "content_hash"))
     assert run_import("openstates", *DEMO_PAGES).unchanged == 34
+
+
+def test_stage_changed_signal_comes_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bills_module, "SIGNAL_BATCH", 10)
+    received: list[list[int]] = []
+
+    def receiver(sender, *, bill_ids, **kwargs):
+        received.append(bill_ids)
+
+    bills_stage_changed.connect(receiver)
+    try:
+        run_import("openstates", *DEMO_PAGES)
+    finally:
+        bills_stage_changed.disconnect(receiver)
+    assert [len(ids) for ids in received] == [10, 10, 10, 5]  # 34 new bills, and NY S 2761 dying
+    assert set().union(*received) == set(Bill.objects.values_list("pk", flat=True))
