@@ -12,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db import transaction
 from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -48,7 +47,7 @@ from recommendations.selectors import (
     progress_list,
     recommendation_list,
 )
-from recommendations.services import progress_recompute, progress_review
+from recommendations.services import bill_link_delete, progress_review
 
 from . import serializers
 from .attribution import credit_legiscan
@@ -353,17 +352,6 @@ WRITE_ERRORS = {
     401: OpenApiResponse(description="Not signed in: use `Authorization: Token <key>` or a session."),
     403: OpenApiResponse(description="Signed in without the model permission (groups Editors and Reviewers)."),
 }
-
-
-@transaction.atomic
-def bill_link_delete(*, link: BillLink, user: Any) -> None:
-    """Unlink a bill (recorded in the link's history, attributed to the user) and recompute progress where it is.
-
-    The admin deletes links the same way; this belongs in recommendations.services as `bill_link_delete`."""
-    recommendation, jurisdiction = link.recommendation, link.bill.jurisdiction
-    link._history_user = user
-    link.delete()
-    progress_recompute(recommendation=recommendation, jurisdiction=jurisdiction)
 
 
 @extend_schema_view(

@@ -5,7 +5,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Audience, BillLink, Progress, ProgressBasis, Recommendation, Report
-from .services import progress_recompute
+from .services import bill_link_delete, progress_recompute
 
 
 class AudienceInline(admin.TabularInline):
@@ -50,8 +50,8 @@ class RecommendationAdmin(admin.ModelAdmin):
                 link.created_by = request.user
             link.save()
         for link in formset.deleted_objects:
-            link.delete()
-        for link in [*links, *formset.deleted_objects]:
+            bill_link_delete(link=link, user=request.user)
+        for link in links:
             progress_recompute(recommendation=link.recommendation, jurisdiction=link.bill.jurisdiction)
 
 

@@ -146,6 +146,15 @@ def bill_link_upsert(
     return link, "update"
 
 
+@transaction.atomic
+def bill_link_delete(*, link: BillLink, user: AbstractBaseUser | None = None) -> None:
+    """Unlink a bill (kept in the link's history, attributed to the user), then recompute progress where it is."""
+    recommendation, jurisdiction = link.recommendation, link.bill.jurisdiction
+    link._history_user = user
+    link.delete()
+    progress_recompute(recommendation=recommendation, jurisdiction=jurisdiction)
+
+
 # --- Progress ---------------------------------------------------------------------------------------------------
 
 ADVANCING = frozenset({Effect.ADVANCES, Effect.PARTIALLY_ADVANCES})
@@ -221,6 +230,7 @@ def progress_recompute_for_bills(*, bill_ids: Iterable[int]) -> int:
     """Recompute progress wherever the given bills are linked (after an import moved their stage)."""
     pairs = (
         BillLink.objects.filter(bill_id__in=list(bill_ids))
+        .order_by()  # the model's ordering would defeat distinct()
         .values_list("recommendation_id", "bill__jurisdiction_id")
         .distinct()
     )
