@@ -205,6 +205,10 @@ def _bill_record(
     source_id = bill.text("id", required=True)
     source_identifier = bill.text("identifier", required=True)
     classification = bill.texts("classification") if classification is None else classification
+    links = tuple(_link(source) for source in sources)
+    # A page the source gave beats one we build: openstates_url, then the bill's first source, then the pattern.
+    given = url or next((link.url for link in links if link.url), "")
+    url = given or _public_url(jurisdiction, session, source_identifier)
     if actions is None:
         status = StageResult(Stage.INTRODUCED.value, first_action_date, Stage.INTRODUCED.value, first_action_date)
     else:
@@ -227,9 +231,9 @@ def _bill_record(
         subjects=bill.texts("subject") if subjects is None else subjects,
         actions=tuple(actions or ()),
         sponsors=tuple(_sponsor(sponsor) for sponsor in sponsors),
-        sources=tuple(_link(source) for source in sources),
+        sources=links,
         external_ids=((Source.OPENSTATES.value, source_id),),
-        url=url or _public_url(jurisdiction, session, source_identifier),
+        url=url,
         updated_at=bill.datetime("updated_at"),
         extras={
             "actions_included": actions is not None,

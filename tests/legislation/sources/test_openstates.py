@@ -332,7 +332,7 @@ def test_bulk_json_zip_yields_each_bill_with_chambers_from_organization_names(tm
     assert (enacted.status.stage, enacted.status.stage_date) == ("enacted", date(2021, 9, 10))
     assert enacted.summary == "An act to amend the Penal Code."
     assert enacted.sponsors[0].primary is True
-    assert enacted.url == "https://openstates.org/ca/bills/20212022/AB12/"
+    assert enacted.url == "https://leginfo.legislature.ca.gov/AB 12"  # its first source, not a built address
     assert records[1].status.stage_date == date(2021, 1, 4)
 
 
