@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from legislation.choices import Source
 from legislation.models import ImportRun
+from legislation.selectors import demo_snapshot
 
 
 def freshness_threshold() -> timedelta:
@@ -56,8 +58,10 @@ def freshness(*, now: datetime | None = None, stale_after: timedelta | None = No
                 "scopes": source_scopes,
             }
         )
+    snapshot = demo_snapshot()
     return {
         "checked_at": now,
+        "demo_snapshot": asdict(snapshot) if snapshot else None,
         "stale_after_hours": int(stale_after.total_seconds() // 3600),
         "stale": any(item["stale"] for item in sources),
         "sources": sources,

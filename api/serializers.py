@@ -513,8 +513,20 @@ class FreshnessSourceSerializer(serializers.Serializer):
     scopes = FreshnessScopeSerializer(many=True)
 
 
+class DemoSnapshotSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="The date of the snapshot's facts.")
+    description = serializers.CharField()
+    sources_statement = serializers.CharField(help_text="Where the snapshot's facts come from.")
+    source_domains = serializers.ListField(child=serializers.CharField())
+    loaded_at = serializers.DateTimeField(allow_null=True)
+
+
 class FreshnessSerializer(serializers.Serializer):
     checked_at = serializers.DateTimeField()
+    demo_snapshot = DemoSnapshotSerializer(
+        allow_null=True,
+        help_text="Set when the demo data is loaded: those bills are a dated snapshot of real bills, not live data.",
+    )
     stale_after_hours = serializers.IntegerField(help_text="A source is stale without a success for this long.")
     stale = serializers.BooleanField(help_text="Some source is stale.")
     sources = FreshnessSourceSerializer(many=True)

@@ -78,3 +78,15 @@ def test_admin_progress_override_without_evidence_is_refused(client, staff_user)
     assert response.status_code == 302
     progress.refresh_from_db()
     assert (progress.status, progress.basis, progress.updated_by) == ("achieved", "reviewed", staff_user)
+
+
+def test_pages_say_when_the_bills_are_the_demo_snapshot(client, seeded):
+    import io
+
+    from django.core.management import call_command
+
+    assert "Demo data." not in client.get("/").content.decode()
+    call_command("load_demo", stdout=io.StringIO())
+    html = client.get("/").content.decode()
+    assert "Demo data." in html
+    assert 'datetime="2026-11-27"' in html
