@@ -23,6 +23,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponseBase
 
 DATA_VERSION_KEY = "api:data-version"
 RESPONSE_KEY_PREFIX = "api:response"
@@ -174,8 +175,17 @@ def lookup(key: str, *, throttle: tuple[str, int] | None = None) -> tuple[DataVe
     return version, cached, count
 
 
-def store(key: str, version: DataVersion, content: bytes, headers: dict[str, str]) -> None:
-    value, timeout = (version.token, content, headers), response_cache_timeout()
+# The headers a cached page is replayed with (the rest are set per request: validators, middleware's).
+CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Link", "X-Total-Count", "X-Attribution", "Allow", "Vary")
+
+
+def store(key: str, version: DataVersion, response: HttpResponseBase) -> None:
+    """Cache a rendered response's body and headers under `key`, at `version`; nothing when API_CACHE_SECONDS=0."""
+    timeout = response_cache_timeout()
+    if timeout <= 0:
+        return
+    headers = {name: response[name] for name in CACHED_HEADERS if name in response}
+    value = (version.token, response.content, headers)
     client = _redis()
     if client is None:
         cache.set(key, value, timeout=timeout)

@@ -2,7 +2,8 @@
 
 An anonymous GET whose format is plain (JSON by default or `?format=`) costs one cache round trip here: it counts
 the request against the anonymous rate, reads the data version and reads the cached page, all in one pipeline.
-A hit (or a 304) is answered at once with exactly the bytes and headers DRF produced when it cached the page;
+A hit (or a 304) is answered at once with exactly the bytes and headers DRF produced when it cached the page. A
+miss on a view with a `lean` answer (the bills list, api/bill_list.py) is answered by it when it can, and cached;
 anything else (a miss, a signed-in user, content negotiation by Accept, a client over its rate) goes to the DRF
 view, which then does not count the request a second time.
 """
@@ -19,7 +20,7 @@ from django.utils.http import http_date
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from .cache import etag_for, lookup, response_key
+from .cache import etag_for, lookup, response_key, store
 from .throttling import COUNTED, AnonRateThrottle, window_key
 
 FORMATS = {"json": "application/json", "csv": "text/csv"}
@@ -34,7 +35,9 @@ def _media_type(request: HttpRequest) -> str | None:
     return FORMATS["json"] if request.META.get("HTTP_ACCEPT", "").strip() in PLAIN_ACCEPT else None
 
 
-def cache_front(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def cache_front(
+    view: Callable[..., HttpResponseBase], lean: Callable[[HttpRequest], HttpResponse | None] | None = None
+) -> Callable[..., HttpResponseBase]:
     @wraps(view)
     def front(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if (
@@ -56,11 +59,14 @@ def cache_front(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
             return view(request, *args, **kwargs)  # DRF answers the 429, with its Retry-After
         etag, last_modified = etag_for(version, key), int(version.timestamp)
         response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-        if response is None:
-            if cached is None:
-                return view(request, *args, **kwargs)
+        if response is None and cached is not None:
             _, content, headers = cached
             response = HttpResponse(content, headers=headers)
+        elif response is None:
+            response = lean(request) if lean is not None and media_type == FORMATS["json"] else None
+            if response is None:
+                return view(request, *args, **kwargs)
+            store(key, version, response)
         response["ETag"], response["Last-Modified"] = etag, http_date(last_modified)
         patch_cache_control(response, no_cache=True)
         return response

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, QuerySet, Window
+from django.http import QueryDict
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -17,10 +18,10 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
-def positive_int_param(request: Request, name: str, *, maximum: int | None = None) -> int | None:
+def positive_int_param(params: QueryDict, name: str, *, maximum: int | None = None) -> int | None:
     """The integer value of a query parameter, None when absent; a 400 naming it when it is not a positive integer.
     Values over `maximum` are capped to it (documented: page sizes are capped, not refused)."""
-    raw = request.query_params.get(name)
+    raw = params.get(name)
     if raw is None or raw == "":
         return None
     if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
@@ -42,12 +43,33 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 200
 
     def get_page_size(self, request: Request) -> int:
-        return positive_int_param(request, self.page_size_query_param, maximum=self.max_page_size) or self.page_size
+        return self.page_size_of(request.query_params)
+
+    def page_size_of(self, params: QueryDict) -> int:
+        return positive_int_param(params, self.page_size_query_param, maximum=self.max_page_size) or self.page_size
+
+    def page_number_of(self, params: QueryDict) -> int | None:
+        """The page asked for, 1 when absent, None for the last page (`page=last`); a 400 when it is not a number."""
+        if params.get(self.page_query_param) in self.last_page_strings:
+            return None
+        return positive_int_param(params, self.page_query_param) or 1
+
+    def page_links(self, url: str, number: int, size: int, count: int) -> dict[str, Any]:
+        """`count`, `next` and `previous` of page `number` (of `size` rows) of `count` rows, at the request's `url`."""
+        param = self.page_query_param
+        if number == 1:
+            previous_url = None
+        elif number == 2:
+            previous_url = remove_query_param(url, param)
+        else:
+            previous_url = replace_query_param(url, param, number - 1)
+        next_url = replace_query_param(url, param, number + 1) if number * size < count else None
+        return {"count": count, "next": next_url, "previous": previous_url}
 
     def paginate_queryset(self, queryset, request: Request, view=None):
         raw = request.query_params.get(self.page_query_param)
         if raw not in (None, "", *self.last_page_strings):
-            positive_int_param(request, self.page_query_param)
+            positive_int_param(request.query_params, self.page_query_param)
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound as exc:
@@ -58,11 +80,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         (`COUNT(*) OVER ()`), instead of a count query and a page query as Django's Paginator does."""
         self.request = request
         page_size = self.get_page_size(request)
-        raw = request.query_params.get(self.page_query_param) or "1"
-        if raw in self.last_page_strings:
+        number = self.page_number_of(request.query_params)
+        if number is None:
             number = max(1, -(-queryset.count() // page_size))
-        else:
-            number = positive_int_param(request, self.page_query_param) or 1
         offset = (number - 1) * page_size
         names = list(columns)
         rows = list(
@@ -73,20 +93,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if not rows and number > 1:
             raise NotFound(f"{self.page_query_param}: Invalid page.")
         count = rows[0][-1] if rows else 0
-        url = request.build_absolute_uri()
-        self._values_page = {
-            "count": count,
-            "next": replace_query_param(url, self.page_query_param, number + 1)
-            if offset + page_size < count
-            else None,
-            "previous": None
-            if number == 1
-            else (
-                remove_query_param(url, self.page_query_param)
-                if number == 2
-                else replace_query_param(url, self.page_query_param, number - 1)
-            ),
-        }
+        self._values_page = self.page_links(request.build_absolute_uri(), number, page_size, count)
         return [dict(zip(names, row, strict=False)) for row in rows]
 
     def get_paginated_response(self, data: Any) -> Response:
@@ -129,7 +136,9 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 1000
 
     def get_page_size(self, request: Request) -> int:
-        return positive_int_param(request, self.page_size_query_param, maximum=self.max_page_size) or self.page_size
+        return positive_int_param(request.query_params, self.page_size_query_param, maximum=self.max_page_size) or (
+            self.page_size
+        )
 
     def decode_cursor(self, request: Request):
         try:

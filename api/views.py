@@ -51,7 +51,8 @@ from recommendations.services import bill_link_delete, progress_review
 
 from . import serializers
 from .attribution import credit_legiscan
-from .cache import etag_for, lookup, response_cache_timeout, response_key, store
+from .bill_list import bill_page
+from .cache import etag_for, lookup, response_key, store
 from .exports import export_path, exports_list
 from .pagination import CursorPagination, PageNumberPagination, positive_int_param
 from .renderers import CSVRenderer, ORJSONRenderer
@@ -59,7 +60,6 @@ from .selectors import freshness
 
 RENDERERS = [ORJSONRenderer, CSVRenderer, *([BrowsableAPIRenderer] if settings.DEBUG else [])]
 CACHED_FORMATS = frozenset({"json", "csv"})
-CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Link", "X-Total-Count", "X-Attribution", "Allow", "Vary")
 
 
 class APIMixin:
@@ -106,14 +106,7 @@ class APIMixin:
         pending = getattr(request, "_api_cache", None)
         if pending and isinstance(response, Response) and response.status_code == status.HTTP_200_OK:
             key, version, validators = pending
-            if response_cache_timeout() > 0:  # API_CACHE_SECONDS=0 keeps ETags but caches no body
-                response.render()
-                store(
-                    key,
-                    version,
-                    response.content,
-                    {name: response[name] for name in CACHED_HEADERS if name in response},
-                )
+            store(key, version, response.render())  # with API_CACHE_SECONDS=0, keeps nothing (ETags still work)
             self._validated(response, validators)
         return response
 
@@ -230,6 +223,10 @@ class BillRowsMixin:
         """The list from values(), not model instances: the same fields as BillSerializer at a fraction of the
         cost (this is the API's busiest endpoint). One query: pages by number come with their total, and each row
         says whether the bill has LegiScan data (an indexed left join: ids are unique per bill and source)."""
+        if isinstance(self.paginator, PageNumberPagination):
+            page = bill_page(request.query_params, request.build_absolute_uri())
+            if page is not None:  # plain column filters: one prepared statement (api/bill_list.py)
+                return page.finish(Response(page.data))
         columns = {**serializers.BILL_LIST_COLUMNS, "legiscan": "legiscan__id"}
         queryset = self.filter_queryset(self.get_queryset()).annotate(
             legiscan=FilteredRelation("external_ids", condition=Q(external_ids__source=Source.LEGISCAN))
@@ -581,7 +578,7 @@ class ChangeView(APIMixin, APIView):
         form = ChangeForm(request.query_params)
         if not form.is_valid():
             raise ValidationError(form.errors)
-        limit = positive_int_param(request, "page_size", maximum=self.max_page_size) or self.page_size
+        limit = positive_int_param(request.query_params, "page_size", maximum=self.max_page_size) or self.page_size
         data = form.cleaned_data
         after = cursor_decode(data["cursor"]) if data["cursor"] else None
         rows = change_list(
