@@ -5,9 +5,9 @@ ORM, has PostgreSQL plan it, and renders through DRF: about 8 ms a page, of whic
 running the query. Most requests filter by jurisdiction, session, stage, furthest stage and dates only, in the
 default order, and `bill_page()` answers those:
 
-- the same FilterSet validates the parameters (an invalid request goes on to the general path, which answers the
-  400), and `FilterSet.sql_conditions` turns its cleaned values into SQL: filters that are more than a column
-  compared with values (`q`, `identifier`, links, `ordering`) send the request to the general path;
+- `FilterSet.sql_conditions` cleans the parameters with the same FilterSet's form fields and turns their values
+  into SQL; an invalid value (the general path answers the 400) or a filter that is more than a column compared
+  with values (`q`, `identifier`, links, `ordering`) sends the request to the general path;
 - `legislation.selectors.bill_list_page` runs one prepared statement (planned once per connection) that returns
   the page with its total and whether any row has LegiScan data.
 
@@ -25,7 +25,6 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from rest_framework.exceptions import ValidationError
 
-from legislation.models import Bill
 from legislation.selectors import bill_list_page, bill_sql_columns
 from recommendations.filters import TrackedBillFilter
 
@@ -65,10 +64,7 @@ def bill_page(params: QueryDict, url: str) -> BillPage | None:
         return None
     if number is None:
         return None
-    filterset = TrackedBillFilter(params, Bill.objects.none())
-    if not filterset.is_valid():
-        return None
-    conditions = filterset.sql_conditions(bill_sql_columns())
+    conditions = TrackedBillFilter.sql_conditions(params, bill_sql_columns())
     if conditions is None:
         return None
     page = bill_list_page(BILL_LIST_COLUMNS, conditions, limit=size, offset=(number - 1) * size)

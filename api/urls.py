@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import views
 from .bill_list import bill_page_response
-from .front import cache_front
+from .front import fronted
 from .throttling import AnonRateThrottle, UserRateThrottle
 
 app_name = "api"
@@ -37,17 +37,17 @@ class TokenView(ObtainAuthToken):
 LEAN_ANSWERS = {"bill-list": bill_page_response}
 
 
-def fronted(patterns: list) -> list:
-    """Router patterns of cached public reads, behind the cache front (api/front.py)."""
+def fronted_routes(patterns: list) -> list:
+    """Router patterns of cached public reads, marked for the cache front (api/front.py)."""
     for pattern in patterns:
         view_class = getattr(pattern.callback, "cls", None)
         if getattr(view_class, "cache_reads", False):
-            pattern.callback = cache_front(pattern.callback, lean=LEAN_ANSWERS.get(pattern.name))
+            fronted(pattern.callback, lean=LEAN_ANSWERS.get(pattern.name))
     return patterns
 
 
 urlpatterns = [
-    path("changes/", cache_front(views.ChangeView.as_view()), name="changes"),
+    path("changes/", fronted(views.ChangeView.as_view()), name="changes"),
     path("freshness/", views.FreshnessView.as_view(), name="freshness"),
     path("exports/", views.ExportListView.as_view(), name="export-list"),
     path("exports/<str:name>", views.ExportFileView.as_view(), name="export-file"),
@@ -55,7 +55,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
-    *fronted(router.urls),
+    *fronted_routes(router.urls),
     # Anything else under /api/v1/ is a JSON 404, not the site's HTML page (paths without a slash are first
     # redirected to the slashed form by APPEND_SLASH, as everywhere on the site).
     re_path(r"^.*/$", views.not_found),

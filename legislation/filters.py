@@ -18,6 +18,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import connections
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from .choices import JurisdictionKind, Stage
@@ -66,21 +67,31 @@ class FilterSet(django_filters.FilterSet):
             if filter_.method is not None:
                 filter_.method = filter_.method  # binds a new FilterMethod to this copy, not to the base filter
 
-    def sql_conditions(self, columns: Mapping[str, str]) -> SqlConditions | None:
-        """The conditions of this valid FilterSet in SQL, for queries written by hand where the ORM costs too much
-        (see api/bill_list.py); None when a condition is more than a column compared with values.
+    @classmethod
+    def sql_conditions(cls, data: QueryDict, columns: Mapping[str, str]) -> SqlConditions | None:
+        """The conditions that the query parameters `data` ask for, in SQL, for a query written by hand where the
+        ORM costs too much (api/bill_list.py). None when a parameter is invalid (the caller's general path then
+        reports it, through the form) or when its condition is more than a column compared with values.
 
-        `columns` maps the filters' field names (ORM paths: `stage`, `jurisdiction__code`) to SQL expressions. A
-        filter translates when django-filter would apply it as `field_name__lookup=value`: its class keeps the
-        standard `filter()`, it has no `method`, is not `exclude` or `distinct`, its lookup is in SQL_LOOKUPS and
-        its field is in `columns`. Anything else (searches, link conditions, ordering) gives None, and the caller
-        uses the ORM. Filters without a value add nothing, as in `filter_queryset`.
+        Each parameter given is cleaned by its field in this FilterSet's form, as the form would clean it (these
+        forms have no form-wide cleaning); parameters not given add nothing, as in `filter_queryset`. `columns`
+        maps the filters' field names (ORM paths: `stage`, `jurisdiction__code`) to SQL expressions. A filter
+        translates when django-filter would apply it as `field_name__lookup=value`: its class keeps the standard
+        `filter()`, it has no `method`, is not `exclude` or `distinct`, its lookup is in SQL_LOOKUPS and its field
+        is in `columns`. Anything else (searches, link conditions, ordering) gives None.
         """
+        fields = cls._form_fields()
         conditions, params = [], []
-        for name, value in self.form.cleaned_data.items():
+        for name, filter_ in cls.base_filters.items():  # declared order: one statement text per set of filters
+            if name not in data:
+                continue
+            field = fields[name]
+            try:
+                value = field.clean(field.widget.value_from_datadict(data, {}, name))
+            except forms.ValidationError:
+                return None
             if value in django_filters.constants.EMPTY_VALUES:
                 continue
-            filter_ = self.filters[name]
             lookup = "in" if isinstance(filter_, ListFilter) else filter_.lookup_expr
             column = columns.get(filter_.field_name)
             if (
@@ -99,6 +110,14 @@ class FilterSet(django_filters.FilterSet):
                 conditions.append(f"{column} {SQL_LOOKUPS[lookup]}")
                 params.append(value)
         return SqlConditions(sql=" AND ".join(conditions) or "TRUE", params=tuple(params))
+
+    @classmethod
+    def _form_fields(cls) -> Mapping[str, forms.Field]:
+        """The fields of this FilterSet's form class (made once per class, see get_form_class)."""
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = cls(queryset=cls._meta.model._default_manager.none()).get_form_class()
+        return form_class.base_fields
 
     def get_form_class(self) -> type[forms.Form]:
         cls = type(self)

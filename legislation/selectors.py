@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import connection
 
-from tracker.db import prepared_cursor
+from tracker.db import fetch_prepared
 
 from .choices import Source
 from .filters import SqlConditions
@@ -147,9 +147,7 @@ def bill_list_page(columns: dict[str, str], conditions: SqlConditions, *, limit:
     """
     sql = _bill_page_sql(tuple(columns.values()), conditions.sql)
     names = list(columns)
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, (Source.LEGISCAN.value, *conditions.params, limit, offset))
-        rows = cursor.fetchall()
+    rows = fetch_prepared(sql, (Source.LEGISCAN.value, *conditions.params, limit, offset))
     return BillListPage(
         count=rows[0][-1] if rows else 0,
         rows=[dict(zip(names, row, strict=False)) for row in rows],
