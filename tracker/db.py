@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 from django.db import InterfaceError, OperationalError, connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from psycopg.types.datetime import TimestamptzLoader
 
 
@@ -37,6 +38,15 @@ class PreparedCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
+class PreparedDebugWrapper(CursorDebugWrapper):
+    """Logs a prepared statement with its values, as Django logs its own queries (which it reads back from the
+    client-side cursor: a prepared statement has no such text)."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
+
+
 def fetch_prepared(sql: str, params: Sequence[Any], using: str = "default") -> list[tuple]:
     """All rows of a read-only statement, prepared, through a Django cursor (errors wrapped, queries logged).
 
@@ -51,7 +61,7 @@ def fetch_prepared(sql: str, params: Sequence[Any], using: str = "default") -> l
         connection.ensure_connection()
         connection.validate_thread_sharing()
         raw = PreparedCursor(connection.connection)
-        cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        cursor = PreparedDebugWrapper(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
         try:
             with cursor:
                 cursor.execute(sql, params)

@@ -129,7 +129,7 @@ def test_staff_only_and_clock_dependent_pages_are_not_cached(api_client, world, 
 
 
 def test_the_cache_front_serves_the_same_bytes_and_headers_as_drf(api_client, world):
-    url = "/api/v1/bills/?jurisdiction=ny&page_size=1"
+    url = "/api/v1/bills/?jurisdiction=ny&page_size=1&ordering=identifier"  # ordered: not the prepared statement
     first = api_client.get(url)  # through DRF, which caches it
     with CaptureQueriesContext(connection) as queries:
         second = api_client.get(url)  # from the front
@@ -147,3 +147,18 @@ def test_signed_in_requests_skip_the_front_and_see_the_same_page(api_client, wor
     anonymous = api_client.get(url)
     signed_in = client_for(editor).get(url)
     assert signed_in.content == anonymous.content
+
+
+@pytest.mark.parametrize("url", ["/api/v1/bills/?jurisdiction=ny", "/api/v1/reports/"])
+def test_front_answers_keep_the_security_headers_and_a_length(api_client, world, url):
+    for response in (api_client.get(url), api_client.get(url)):  # the first made by the front or DRF, then a hit
+        assert response.status_code == 200
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Length"] == str(len(response.content))
+
+
+def test_a_disallowed_host_is_refused_before_the_cache_answers(api_client, world):
+    url = "/api/v1/bills/?jurisdiction=ny"
+    assert api_client.get(url).status_code == 200
+    assert api_client.get(url, HTTP_HOST="tracker.example.net").status_code == 400

@@ -1,0 +1,181 @@
+"""The bills list's prepared statement (api/bill_list.py) answers exactly as the general path (FilterSet, ORM, DRF):
+same status, bytes and headers, over every filter it takes; everything else goes to the general path."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+
+import api.bill_list
+import api.views
+from api.bill_list import bill_page
+from api.cache import CACHED_HEADERS
+from legislation.choices import Source, Stage
+from legislation.models import Bill, BillExternalId
+from tests.api.conftest import client_for
+from tests.factories import BillFactory, BillLinkFactory, JurisdictionFactory, LegislativeSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+STAGES = [Stage.INTRODUCED, Stage.IN_COMMITTEE, Stage.PASSED_ORIGIN, Stage.ENACTED, Stage.VETOED, Stage.DIED]
+
+# Filters the prepared statement takes: each is compared with the general path.
+LEAN = [
+    "",
+    "jurisdiction=CA",
+    "jurisdiction=ca,ny",
+    "jurisdiction=ca&jurisdiction=TX&jurisdiction=ny",
+    "jurisdiction=zz",
+    "stage=enacted",
+    "stage=enacted,vetoed&jurisdiction=ny",
+    "furthest_stage=passed_origin&furthest_stage=enacted",
+    "session=2024",
+    "session=2025&jurisdiction=tx",
+    "updated_since=2025-03-01T00:00:00Z",
+    "updated_since=2025-03-01T02:00:00%2B02:00",
+    "latest_action_after=2025-02-10&latest_action_before=2025-04-01",
+    "latest_action_before=2025-01-20",
+    "page=2&page_size=5",
+    "page=3&page_size=5&jurisdiction=ca,ny,tx",
+    "page_size=500",
+    "page_size=",
+    "page=",
+    "format=json&stage=introduced",
+    "jurisdiction=&stage=",
+    "unknown=1&stage=died",
+    "stage=enacted&stage=enacted",
+]
+# Filters only the general path takes, and invalid values (its 400s and 404s).
+GENERAL = [
+    "q=fentanyl",
+    "identifier=AB%201",
+    "recommendation=1",
+    "audience=police-and-prosecutors",
+    "effect=advances",
+    "ordering=-latest_action_date",
+    "page=last&page_size=5",
+    "page=99",
+    "page=0",
+    "page_size=-1",
+    "stage=bogus",
+    "jurisdiction=c%20a",
+    "updated_since=yesterday",
+    "latest_action_after=2025-13-01",
+]
+
+
+@pytest.fixture(autouse=True)
+def _no_response_cache(settings):
+    settings.API_CACHE_SECONDS = 0  # every request runs its path; ETags still work
+
+
+@pytest.fixture
+def bills(db):
+    """Three states, two sessions, six stages, dates present and missing, LegiScan ids on some bills, and times
+    with and without microseconds."""
+    made = []
+    for code in ("ca", "ny", "tx"):
+        jurisdiction = JurisdictionFactory(code=code)
+        for year in ("2024", "2025"):
+            session = LegislativeSessionFactory(jurisdiction=jurisdiction, identifier=year)
+            for number, stage in enumerate(STAGES, start=1):
+                day = datetime.date(2025, 1, 10) + datetime.timedelta(days=9 * number + len(made))
+                made.append(
+                    BillFactory(
+                        jurisdiction=jurisdiction,
+                        session=session,
+                        identifier=f"{'AB' if number % 2 else 'SB'} {number}",
+                        stage=stage,
+                        furthest_stage=Stage.ENACTED if stage == Stage.VETOED else stage,
+                        stage_date=None if number == 3 else day,
+                        latest_action_date=day,
+                        latest_action_description=f"Action on day {day}",
+                        url=f"https://example.org/{code}/{year}/{number}",
+                    )
+                )
+    for index, bill in enumerate(made):
+        updated = datetime.datetime(2025, 2, 1, 12, 0, tzinfo=datetime.UTC) + datetime.timedelta(
+            days=index, microseconds=0 if index % 4 == 0 else 1234 * index
+        )
+        Bill.objects.filter(pk=bill.pk).update(updated_at=updated)
+        if index % 5 == 0:
+            BillExternalId.objects.create(bill=bill, source=Source.LEGISCAN, external_id=str(9000 + index))
+    BillLinkFactory(bill=made[0], effect="advances")
+    return made
+
+
+def general_path(monkeypatch):
+    monkeypatch.setattr(api.bill_list, "bill_page", lambda params, url: None)
+    monkeypatch.setattr(api.views, "bill_page", lambda params, url: None)
+
+
+def answer(client, query: str):
+    response = client.get(f"/api/v1/bills/?{query}")
+    return response.status_code, response.content, {name: response.get(name) for name in (*CACHED_HEADERS, "ETag")}
+
+
+@pytest.mark.parametrize("query", LEAN)
+def test_the_prepared_statement_answers_as_the_general_path(bills, editor, monkeypatch, query):
+    assert bill_page(QueryDict(query), f"http://testserver/api/v1/bills/?{query}") is not None
+    anonymous = answer(client_for(None), query)  # the cache front, without DRF
+    signed_in = answer(client_for(editor), query)  # the DRF view
+    general_path(monkeypatch)
+    assert anonymous[0] == 200
+    assert anonymous == answer(client_for(None), query)
+    assert signed_in == answer(client_for(editor), query)
+
+
+@pytest.mark.parametrize("query", GENERAL)
+def test_other_filters_and_bad_values_go_to_the_general_path(bills, monkeypatch, query):
+    assert bill_page(QueryDict(query), f"http://testserver/api/v1/bills/?{query}") is None
+    given = answer(client_for(None), query)
+    general_path(monkeypatch)
+    assert given == answer(client_for(None), query)
+
+
+def test_bad_values_are_400s_naming_the_parameter(bills):
+    response = client_for(None).get("/api/v1/bills/?stage=bogus&jurisdiction=ca")
+    assert response.status_code == 400
+    assert "stage" in response.json()
+
+
+def test_csv_through_the_prepared_statement_matches_the_general_path(bills, monkeypatch):
+    query = "format=csv&jurisdiction=ca,ny&page_size=7&page=2"
+    given = answer(client_for(None), query)
+    general_path(monkeypatch)
+    assert given == answer(client_for(None), query)
+    assert given[0] == 200
+    assert given[2]["Content-Type"].startswith("text/csv")
+
+
+def test_pages_cover_every_bill_once_in_order(bills):
+    client, seen, url = client_for(None), [], "/api/v1/bills/?page_size=7"
+    while url:
+        body = client.get(url).json()
+        seen += [(row["jurisdiction"], row["session"], row["identifier"], row["id"]) for row in body["results"]]
+        url = body["next"]
+    assert len(seen) == len(bills) == 36
+    assert seen == sorted(seen)
+
+
+def test_legiscan_rows_are_credited_and_others_not(bills):
+    client = client_for(None)
+    credited = client.get("/api/v1/bills/?jurisdiction=ca&session=2024")  # holds bills[0], a LegiScan bill
+    assert "CC BY 4.0" in credited["X-Attribution"]
+    plain = client.get("/api/v1/bills/?jurisdiction=ca&session=2024&stage=in_committee")  # bills[1]: none
+    assert plain.json()["count"] == 1
+    assert not plain.has_header("X-Attribution")
+
+
+def test_one_prepared_query_per_page(bills):
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(None).get("/api/v1/bills/?jurisdiction=ny&stage=enacted,vetoed")
+    assert response.status_code == 200
+    assert len(queries) == 1
+    assert "count(*) OVER ()" in queries[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any("count(*) OVER ()" in statement and "LIMIT $" in statement for statement in statements)

@@ -1,0 +1,63 @@
+"""FilterSet.sql_conditions: the plain column conditions of a request, in SQL, or None for the ORM to handle."""
+
+import datetime
+
+import pytest
+from django.http import QueryDict
+
+from legislation.filters import BillFilter, SqlConditions
+from legislation.selectors import bill_sql_columns
+from recommendations.filters import TrackedBillFilter
+
+
+def conditions(query: str, filterset=BillFilter) -> SqlConditions | None:
+    return filterset.sql_conditions(QueryDict(query), bill_sql_columns())
+
+
+def test_no_filters_is_every_row():
+    assert conditions("") == SqlConditions(sql="TRUE", params=())
+    assert conditions("page=2&page_size=10&format=json&unknown=x") == SqlConditions(sql="TRUE", params=())
+
+
+def test_lists_are_cleaned_like_the_form_and_written_out():
+    result = conditions("stage=enacted,vetoed&stage=enacted&jurisdiction=CA")
+    # Declared order (jurisdiction before stage), lower-cased codes, duplicates dropped.
+    assert result.sql == 'j."code" IN (%s) AND b."stage" IN (%s, %s)'
+    assert result.params == ("ca", "enacted", "vetoed")
+
+
+def test_declared_order_whatever_the_order_of_the_query():
+    assert conditions("stage=died&session=2025").sql == conditions("session=2025&stage=died").sql
+
+
+def test_comparisons_and_empty_values():
+    result = conditions(
+        "latest_action_after=2025-02-01&latest_action_before=&updated_since=2025-03-01T02:00:00%2B02:00"
+    )
+    assert result.sql == 'b."updated_at" >= %s AND b."latest_action_date" >= %s'
+    assert result.params == (
+        datetime.datetime(2025, 3, 1, 0, 0, tzinfo=datetime.UTC),
+        datetime.date(2025, 2, 1),
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["q=fentanyl", "identifier=HB1", "ordering=-stage_date", "stage=enacted&q=x"],
+)
+def test_searches_methods_and_ordering_are_left_to_the_orm(query):
+    assert conditions(query) is None
+
+
+@pytest.mark.parametrize("query", ["recommendation=PM-1", "audience=researchers", "effect=advances"])
+def test_link_conditions_are_left_to_the_orm(query):
+    assert conditions(query, TrackedBillFilter) is None
+
+
+@pytest.mark.parametrize(
+    "query", ["stage=bogus", "jurisdiction=c%20a", "updated_since=soon", "latest_action_after=2025-02-30"]
+)
+def test_invalid_values_are_left_to_the_form_which_names_them(query):
+    assert conditions(query) is None
+    form = BillFilter(QueryDict(query)).form
+    assert not form.is_valid()
