@@ -32,6 +32,8 @@ from recommendations.models import (
     ProgressStatus,
     Recommendation,
     Report,
+    TriageCandidate,
+    TriageStatus,
 )
 from recommendations.services import bill_link_create, bill_link_upsert, progress_review
 
@@ -566,3 +568,72 @@ class ExportFileSerializer(serializers.Serializer):
     size = serializers.IntegerField(help_text="Bytes.")
     url = serializers.URLField()
     attribution = serializers.CharField(help_text="Credit owed for the data in the export.")
+
+
+# --- Triage -------------------------------------------------------------------------------------------------------
+
+
+class TriageCandidateSerializer(serializers.ModelSerializer):
+    """A bill that discovery found for a recommendation, and what staff decided."""
+
+    recommendation_code = serializers.CharField(source="recommendation.code", read_only=True)
+    jurisdiction = serializers.CharField(source="bill.jurisdiction.code", read_only=True, help_text="Bill's.")
+    session = serializers.CharField(source="bill.session.identifier", read_only=True)
+    identifier = serializers.CharField(source="bill.identifier", read_only=True)
+    title = serializers.CharField(source="bill.title", read_only=True)
+    stage = serializers.CharField(source="bill.stage", read_only=True, help_text="The bill's current stage.")
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    link = serializers.SerializerMethodField(help_text="Id of the link between the bill and the recommendation.")
+
+    class Meta:
+        model = TriageCandidate
+        fields = [
+            "id",
+            "recommendation",
+            "recommendation_code",
+            "bill",
+            "jurisdiction",
+            "session",
+            "identifier",
+            "title",
+            "stage",
+            "source",
+            "query",
+            "saved_search",
+            "first_seen_at",
+            "last_seen_at",
+            "status",
+            "decided_by",
+            "decided_at",
+            "note",
+            "link",
+        ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_link(self, obj: TriageCandidate) -> int | None:
+        return getattr(obj, "link_id", None)
+
+
+class TriageDecisionSerializer(serializers.Serializer):
+    """Body of `POST /triage/{id}/decision/`."""
+
+    status = serializers.ChoiceField(
+        choices=[(value, label) for value, label in TriageStatus.choices if value != TriageStatus.PENDING],
+        help_text="`accepted` (the bill bears on the recommendation) or `rejected` (discovery will not queue it "
+        "again).",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, help_text="Why; kept with the decision.")
+    effect = serializers.ChoiceField(
+        choices=Effect.choices,
+        required=False,
+        help_text="With `accepted`: also link the bill with this effect (needs the `add_billlink` permission).",
+    )
+    rationale = serializers.CharField(required=False, allow_blank=True, help_text="The link's rationale.")
+    evidence_url = serializers.URLField(max_length=1000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "effect" in attrs and attrs["status"] != TriageStatus.ACCEPTED:
+            raise serializers.ValidationError({"effect": ["Only an accepted bill is linked."]})
+        if "effect" in attrs and not attrs.get("rationale"):
+            raise serializers.ValidationError({"rationale": ["A link needs a rationale."]})
+        return attrs

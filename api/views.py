@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -21,7 +22,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,6 +38,7 @@ from recommendations.filters import (
     ProgressFilter,
     RecommendationFilter,
     TrackedBillFilter,
+    TriageFilter,
 )
 from recommendations.models import Audience, BillLink, Progress, Report
 from recommendations.selectors import (
@@ -46,8 +49,9 @@ from recommendations.selectors import (
     jurisdiction_progress,
     progress_list,
     recommendation_list,
+    triage_list,
 )
-from recommendations.services import bill_link_delete, progress_review
+from recommendations.services import bill_link_delete, progress_review, triage_decide
 
 from . import serializers
 from .attribution import credit_legiscan
@@ -425,6 +429,82 @@ class BillLinkViewSet(CachedReadsMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: BillLink) -> None:
         bill_link_delete(link=instance, user=self.request.user)
+
+
+# --- Triage -----------------------------------------------------------------------------------------------------
+
+
+class TriagePermission(permissions.DjangoModelPermissions):
+    """Staff only: reading needs `view_triagecandidate`, deciding `change_triagecandidate` (Editors, Reviewers)."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.change_%(model_name)s"],
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The triage queue (staff)",
+        description="Bills that discovery (saved searches run against the sources) found for a recommendation, "
+        "pending first. Discovery never links a bill: staff accept or reject each. Needs `view_triagecandidate`.",
+        parameters=[FORMAT_PARAMETER],
+        responses={
+            200: serializers.TriageCandidateSerializer(many=True),
+            401: WRITE_ERRORS[401],
+            403: WRITE_ERRORS[403],
+        },
+    ),
+    retrieve=extend_schema(
+        summary="A triage candidate (staff)",
+        responses={200: serializers.TriageCandidateSerializer, 401: WRITE_ERRORS[401], 403: WRITE_ERRORS[403]},
+    ),
+    decision=extend_schema(
+        summary="Accept or reject a candidate (staff)",
+        description="Needs `change_triagecandidate` (Editors, Reviewers). `accepted` with an `effect` and a "
+        "`rationale` also links the bill to the recommendation (needs `add_billlink`), through the same service "
+        "as the admin, in one transaction; progress is recomputed. A rejected bill is not queued again. The "
+        "decision is kept in the candidate's history.",
+        request=serializers.TriageDecisionSerializer,
+        responses={200: serializers.TriageCandidateSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Accept and link",
+                request_only=True,
+                value={
+                    "status": "accepted",
+                    "effect": "advances",
+                    "rationale": "Repeals the mandatory minimum for sharing drugs.",
+                    "evidence_url": "https://example.org/bill-text",
+                },
+            ),
+            OpenApiExample("Reject", request_only=True, value={"status": "rejected", "note": "About hemp."}),
+        ],
+    ),
+)
+class TriageViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = serializers.TriageCandidateSerializer
+    filterset_class = TriageFilter
+    permission_classes = [TriagePermission]
+    cache_reads = False  # staff-only work in progress
+
+    def get_queryset(self) -> QuerySet:
+        return triage_list()
+
+    @action(detail=True, methods=["post"])
+    def decision(self, request: Request, pk: str | None = None) -> Response:
+        candidate = self.get_object()
+        body = serializers.TriageDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if "effect" in body.validated_data and not request.user.has_perm("recommendations.add_billlink"):
+            raise PermissionDenied("Linking the bill needs the add_billlink permission.")
+        try:
+            triage_decide(candidate=candidate, user=request.user, **body.validated_data)
+        except DjangoValidationError as exc:
+            raise serializers.as_drf_error(exc) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=candidate.pk)).data)
 
 
 # --- Progress ---------------------------------------------------------------------------------------------------

@@ -1,11 +1,26 @@
 """Admin for staff: the report and recommendations, links with their history, progress with its history."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Audience, BillLink, Progress, ProgressBasis, Recommendation, Report
-from .services import bill_link_delete, progress_recompute
+from .models import (
+    Audience,
+    BillLink,
+    Progress,
+    ProgressBasis,
+    Recommendation,
+    Report,
+    SavedSearch,
+    TriageCandidate,
+    TriageStatus,
+)
+from .services import bill_link_delete, progress_recompute, triage_decide
 
 
 class AudienceInline(admin.TabularInline):
@@ -103,14 +118,6 @@ class ProgressAdmin(SimpleHistoryAdmin):
 
 # --- Discovery and triage -----------------------------------------------------------------------------------------
 
-from urllib.parse import urlencode  # noqa: E402  (appended section)
-
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
-
-from .models import SavedSearch, TriageCandidate, TriageStatus  # noqa: E402
-
 
 @admin.register(SavedSearch)
 class SavedSearchAdmin(admin.ModelAdmin):
@@ -138,7 +145,7 @@ class SavedSearchAdmin(admin.ModelAdmin):
 
 
 @admin.register(TriageCandidate)
-class TriageCandidateAdmin(admin.ModelAdmin):
+class TriageCandidateAdmin(SimpleHistoryAdmin):
     """The triage queue: bills discovery found. Accepting opens the link form; discovery itself never links."""
 
     list_display = ("bill", "bill_title", "recommendation", "status", "source", "first_seen_at", "link_action")
@@ -161,7 +168,10 @@ class TriageCandidateAdmin(admin.ModelAdmin):
         return format_html('<a href="{}?{}">Link…</a>', reverse("admin:recommendations_billlink_add"), query)
 
     def _decide(self, request, queryset, status: str) -> int:
-        return queryset.update(status=status, decided_by=request.user, decided_at=timezone.now())
+        candidates = list(queryset.select_related("recommendation", "bill"))
+        for candidate in candidates:
+            triage_decide(candidate=candidate, status=status, user=request.user)
+        return len(candidates)
 
     @admin.action(description="Accept (then link them with an effect and a rationale)")
     def accept(self, request, queryset) -> None:

@@ -20,7 +20,16 @@ from legislation.filters import (
     jurisdiction_codes,
 )
 
-from .models import BillLink, Effect, Progress, ProgressBasis, ProgressStatus, Recommendation
+from .models import (
+    BillLink,
+    Effect,
+    Progress,
+    ProgressBasis,
+    ProgressStatus,
+    Recommendation,
+    TriageCandidate,
+    TriageStatus,
+)
 
 MAX_ID = 2**63 - 1
 
@@ -153,3 +162,23 @@ class ProgressFilter(FilterSet):
 
     filter_recommendation = BillLinkFilter.filter_recommendation
     filter_audience = BillLinkFilter.filter_audience
+
+
+class TriageFilter(FilterSet):
+    status = ListFilter(
+        base_field=forms.ChoiceField(choices=TriageStatus.choices),
+        help_text="pending, accepted, rejected; repeatable.",
+    )
+    recommendation = recommendation_refs("Candidates for this recommendation (id or code); repeatable.")
+    jurisdiction = jurisdiction_codes(field_name="bill__jurisdiction__code")
+    source = ListFilter(base_field=forms.SlugField(max_length=20), help_text="Source that found the bill.")
+    ordering = StableOrderingFilter(
+        fields=(("first_seen_at", "first_seen_at"), ("decided_at", "decided_at"), ("id", "id")),
+        help_text="Sort by these fields; pending first, newest first, when absent.",
+    )
+
+    class Meta:
+        model = TriageCandidate
+        fields = ["status", "recommendation", "jurisdiction", "source"]
+
+    filter_recommendation = BillLinkFilter.filter_recommendation

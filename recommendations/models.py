@@ -270,6 +270,7 @@ class TriageCandidate(models.Model):
     note = models.TextField(blank=True)
 
     objects = TriageCandidateQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["status", "-first_seen_at"]

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 
 from legislation.models import StageChange
 
-from .models import Audience, BillLink, Progress, Recommendation, Report
+from .models import Audience, BillLink, Progress, Recommendation, Report, TriageCandidate
 
 
 def report_current() -> Report | None:
@@ -68,6 +68,17 @@ def jurisdiction_progress(*, detail: bool = False) -> Prefetch:
 
 def bill_link_list() -> QuerySet[BillLink]:
     return BillLink.objects.for_list().order_by("recommendation__audience__order", "recommendation__order", "bill_id")
+
+
+def triage_list() -> QuerySet[TriageCandidate]:
+    """The triage queue, pending first, newest first; each candidate with the id of its link, if the bill has one."""
+    link = BillLink.objects.filter(recommendation=OuterRef("recommendation"), bill=OuterRef("bill")).values("id")
+    return (
+        TriageCandidate.objects.for_list()
+        .select_related("decided_by")
+        .annotate(link_id=Subquery(link[:1]))
+        .order_by("status", "-first_seen_at", "-id")
+    )
 
 
 def progress_list() -> QuerySet[Progress]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +25,8 @@ from .models import (
     ProgressStatus,
     Recommendation,
     Report,
+    TriageCandidate,
+    TriageStatus,
 )
 
 REPORT_FILE = Path(__file__).resolve().parent / "data" / "report.yaml"
@@ -268,3 +271,46 @@ def progress_review(
     progress._history_user = user
     progress.save()
     return progress
+
+
+# --- Triage -----------------------------------------------------------------------------------------------------
+
+DECISIONS = (TriageStatus.ACCEPTED, TriageStatus.REJECTED)
+
+
+@transaction.atomic
+def triage_decide(
+    *,
+    candidate: TriageCandidate,
+    status: str,
+    user: AbstractBaseUser | None = None,
+    note: str | None = None,
+    effect: str = "",
+    rationale: str = "",
+    evidence_url: str = "",
+) -> tuple[TriageCandidate, BillLink | None]:
+    """Decide on a bill that discovery found for a recommendation: `accepted` or `rejected` (discovery never queues
+    a rejected bill again). Accepting with an `effect` also links the bill to the recommendation through
+    `bill_link_create` (same validation, history and progress recompute), in the same transaction: a link that
+    fails validation leaves the candidate as it was. The decision is kept in the candidate's history."""
+    if status not in DECISIONS:
+        raise ValidationError({"status": f"Decide {' or '.join(DECISIONS)}, not {status!r}."})
+    if effect and status != TriageStatus.ACCEPTED:
+        raise ValidationError({"effect": "Only an accepted bill is linked."})
+    link = None
+    if effect:
+        link = bill_link_create(
+            recommendation=candidate.recommendation,
+            bill=candidate.bill,
+            effect=effect,
+            rationale=rationale,
+            evidence_url=evidence_url,
+            user=user,
+        )
+    candidate.status, candidate.decided_by, candidate.decided_at = status, user, timezone.now()
+    if note is not None:
+        candidate.note = note
+    candidate.full_clean()
+    candidate._history_user = user
+    candidate.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    return candidate, link

@@ -4,7 +4,7 @@ services, and history for every write."""
 import pytest
 from rest_framework.test import APIClient
 
-from recommendations.models import BillLink, Progress, ProgressBasis
+from recommendations.models import BillLink, Progress, ProgressBasis, TriageCandidate
 from tests.api.conftest import client_for
 from tests.factories import BillFactory, RecommendationFactory
 
@@ -31,6 +31,13 @@ def review_body(world) -> dict:
     }
 
 
+def candidate_decision(world) -> str:
+    candidate = TriageCandidate.objects.create(
+        recommendation=RecommendationFactory(), bill=world["pending"], source="openstates", query="diversion"
+    )
+    return f"/api/v1/triage/{candidate.pk}/decision/"
+
+
 WRITES = {
     "link_create": lambda world: ("post", "/api/v1/links/", link_body(world)),
     "link_update": lambda world: ("patch", f"/api/v1/links/{world['regress'].pk}/", {"effect": "related"}),
@@ -52,6 +59,12 @@ WRITES = {
         {"status": "no_action", "reason": "The law was struck down.", "evidence_url": "https://example.org/ruling"},
     ),
     "bill_create": lambda world: ("post", "/api/v1/bills/", {"identifier": "HB 1"}),
+    "triage_reject": lambda world: ("post", candidate_decision(world), {"status": "rejected", "note": "Off topic."}),
+    "triage_accept_and_link": lambda world: (
+        "post",
+        candidate_decision(world),
+        {"status": "accepted", "effect": "advances", "rationale": "Creates a diversion programme."},
+    ),
 }
 
 # Expected status per write and user: Editors link bills; Reviewers also unlink and review progress.
@@ -63,6 +76,8 @@ MATRIX = {
     "progress_review": {"anonymous": 401, "editor": 403, "reviewer": 201, "admin": 201},
     "progress_update": {"anonymous": 401, "editor": 403, "reviewer": 200, "admin": 200},
     "bill_create": {"anonymous": 401, "editor": 403, "reviewer": 403, "admin": 405},
+    "triage_reject": {"anonymous": 401, "editor": 200, "reviewer": 200, "admin": 200},
+    "triage_accept_and_link": {"anonymous": 401, "editor": 200, "reviewer": 200, "admin": 200},
 }
 
 

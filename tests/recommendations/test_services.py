@@ -1,15 +1,17 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from legislation.choices import Stage
-from recommendations.models import Progress, ProgressBasis, ProgressStatus
+from recommendations.models import Progress, ProgressBasis, ProgressStatus, TriageCandidate
 from recommendations.services import (
     bill_link_create,
     bill_link_upsert,
     progress_recompute,
     progress_review,
     progress_status_from_links,
+    triage_decide,
 )
 from tests.factories import BillFactory, RecommendationFactory, UserFactory
 
@@ -106,3 +108,47 @@ def test_review_needs_reason_and_evidence():
             evidence_url="",
             user=UserFactory(),
         )
+
+
+# --- Triage -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def candidate(db):
+    return TriageCandidate.objects.create(
+        recommendation=RecommendationFactory(), bill=BillFactory(), source="congress"
+    )
+
+
+def test_triage_decide_rejects_and_keeps_the_note_unless_given(candidate):
+    user = UserFactory()
+    candidate.note = "Seen in the news."
+    candidate.save()
+    decided, link = triage_decide(candidate=candidate, status="rejected", user=user)
+    assert link is None
+    assert (decided.status, decided.decided_by, decided.note) == ("rejected", user, "Seen in the news.")
+    assert [entry.status for entry in decided.history.all()] == ["rejected", "pending", "pending"]
+
+
+@pytest.mark.parametrize(
+    ("status", "effect", "field"), [("pending", "", "status"), ("rejected", "advances", "effect")]
+)
+def test_triage_decide_refuses_what_is_not_a_decision(candidate, status, effect, field):
+    with pytest.raises(ValidationError) as error:
+        triage_decide(candidate=candidate, status=status, effect=effect, rationale="x")
+    assert field in error.value.message_dict
+    candidate.refresh_from_db()
+    assert candidate.status == "pending"
+
+
+def test_admin_actions_decide_through_the_service(candidate, client):
+    admin = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.post(
+        "/admin/recommendations/triagecandidate/",
+        {"action": "reject", "_selected_action": [candidate.pk]},
+    )
+    assert response.status_code == 302
+    candidate.refresh_from_db()
+    assert (candidate.status, candidate.decided_by) == ("rejected", admin)
+    assert candidate.history.first().history_user == admin
