@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from legislation.choices import Source, Stage
 from legislation.models import BillExternalId, ImportRun, StageChange
+from recommendations.models import TriageCandidate
 from recommendations.services import bill_link_create, progress_review
 from tests.api.conftest import client_for
 from tests.factories import (
@@ -43,6 +44,9 @@ def make(n: int, user, start: int = 0) -> None:
         )
         StageChange.objects.create(bill=bill, from_stage="introduced", to_stage="in_committee", source="openstates")
         ImportRun.objects.create(source=Source.OPENSTATES, scope=f"run {i}")
+        TriageCandidate.objects.create(
+            recommendation=recommendation, bill=bill, source="openstates", decided_by=user, status="rejected"
+        )
 
 
 LISTS = [
@@ -58,6 +62,7 @@ LISTS = [
     "/api/v1/audiences/?page_size=200",
     "/api/v1/changes/?page_size=200",
     "/api/v1/import-runs/?page_size=200",
+    "/api/v1/triage/?page_size=200",
     "/api/v1/freshness/",
 ]
 
