@@ -201,7 +201,8 @@ def import_files(
     options = {"chunk_size": chunk_size} if chunk_size else {}
     importer = BillImporter(
         source=source,
-        scope=scope or " ".join(str(path) for path in paths),
+        # File names, not paths: scopes are public (/api/v1/freshness/) and the server's directories are not.
+        scope=scope or "files " + " ".join(path.name for path in paths),
         today=today,
         on_progress=on_progress,
         **options,

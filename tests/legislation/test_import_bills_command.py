@@ -124,6 +124,13 @@ def test_progress_bar_when_stdout_is_a_terminal(capsys: pytest.CaptureFixture[st
     assert re.search(r"\d+ bills \[", capsys.readouterr().err)
 
 
+def test_the_run_names_its_files_without_their_directories() -> None:
+    import_bills("openstates", *DEMO_PAGES)
+    run = ImportRun.objects.get()
+    assert run.scope == "files " + " ".join(path.name for path in DEMO_PAGES)
+    assert str(DEMO_PAGES[0].parent) not in run.scope  # scopes are public, in /api/v1/freshness/
+
+
 # --- Malformed input ----------------------------------------------------------------------------------------------
 
 
