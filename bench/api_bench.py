@@ -5,7 +5,7 @@
 
 Loads 50,000 bills with 500,000 actions (and LegiScan ids on a tenth of the bills) into a PostgreSQL database of
 its own (default `tracker_apibench`, created and migrated on first use, loaded with COPY; `--reload` starts it
-afresh). Then serves, one after the other, on 127.0.0.1 with gunicorn (2 sync workers, persistent database
+afresh). Then serves, on 127.0.0.1 with gunicorn (2 sync workers each, persistent database
 connections, production settings):
 
 - the baseline: a plain WSGI app (psycopg + orjson, below) answering the same page of the same query from the
@@ -13,9 +13,11 @@ connections, production settings):
 - the API with its response cache off (`API_CACHE_SECONDS=0`): every request runs the filters and the queries;
 - the API with its response cache on (the default): repeated pages come from Redis.
 
-Each is loaded for `--duration` seconds at `--connections` connections with wrk (Debian's package; installed if
-missing and we are root) on `/api/v1/bills/?jurisdiction=XX&stage=YY`, after a warm-up. Prints requests per
-second, p50 and p99 latency and errors for each, the ratios API / baseline, and checks the targets: uncached
+The three run side by side; each is loaded for `--duration` seconds at `--connections` connections with wrk
+(Debian's package; installed if missing and we are root) on `/api/v1/bills/?jurisdiction=XX&stage=YY`, after a
+warm-up, in turn, for `--rounds` rounds (3): the machine's speed drifts between minutes, and alternating puts
+every server under the same drift. Prints requests per second (the median round), p50 (of that round) and p99
+(the worst round) latency and errors for each, the ratios API / baseline, and checks the targets: uncached
 >= 0.5, cached >= 1.0, p99 < 50 ms, no errors. Exit code 1 if a target is missed.
 """
 
@@ -335,12 +337,26 @@ def load_test(name: str, url: str, duration: int, connections: int) -> Result:
     )
 
 
+def median_result(results: list[Result]) -> Result:
+    """The round with the median rate; errors are those of every round."""
+    middle = sorted(results, key=lambda result: result.requests_per_second)[len(results) // 2]
+    return Result(
+        name=middle.name,
+        requests_per_second=middle.requests_per_second,
+        p50_ms=middle.p50_ms,
+        p99_ms=max(result.p99_ms for result in results),
+        errors=sum(result.errors for result in results),
+        requests=sum(result.requests for result in results),
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bills", type=int, default=50_000)
     parser.add_argument("--actions-per-bill", type=int, default=10)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of loading each server in turn")
     parser.add_argument("--database-url", default=os.environ.get("API_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--redis-url", default=os.environ.get("API_BENCH_REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument("--reload", action="store_true", help="drop and reload the benchmark database")
@@ -362,19 +378,29 @@ def main() -> int:
     }
     ensure_database(args.database_url, args.reload)
     load(args.database_url, args.bills, args.actions_per_bill, env)
+    run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env)  # production serves them
     path = pick_query(args.database_url)
 
     import redis
 
-    results = {}
-    with gunicorn("api_bench:baseline_app", env, ROOT / "bench") as base:
-        results["baseline"] = load_test("baseline", base + path, args.duration, args.connections)
     redis.Redis.from_url(args.redis_url).flushdb()  # no page cached by an earlier run
-    with gunicorn("tracker.wsgi:application", {**env, "API_CACHE_SECONDS": "0"}, ROOT) as api:
-        results["uncached"] = load_test("API uncached", api + path, args.duration, args.connections)
-    redis.Redis.from_url(args.redis_url).flushdb()
-    with gunicorn("tracker.wsgi:application", env, ROOT) as api:
-        results["cached"] = load_test("API cached", api + path, args.duration, args.connections)
+    # The three servers run side by side and are loaded in turn, round after round: the machine's speed drifts
+    # by a tenth from minute to minute, and alternating short rounds puts each under the same drift. Each
+    # figure is the median of its rounds.
+    rounds: dict[str, list[Result]] = {"baseline": [], "uncached": [], "cached": []}
+    with (
+        gunicorn("api_bench:baseline_app", env, ROOT / "bench") as base,
+        gunicorn("tracker.wsgi:application", {**env, "API_CACHE_SECONDS": "0"}, ROOT) as uncached,
+        gunicorn("tracker.wsgi:application", env, ROOT) as cached,
+    ):
+        servers = {"baseline": base, "uncached": uncached, "cached": cached}
+        names = {"baseline": "baseline", "uncached": "API uncached", "cached": "API cached"}
+        for number in range(1, args.rounds + 1):
+            for key, server in servers.items():
+                result = load_test(names[key], server + path, args.duration, args.connections)
+                rounds[key].append(result)
+                print(f"round {number}: {result.name:13} {result.requests_per_second:7.0f} req/s")
+    results = {key: median_result(values) for key, values in rounds.items()}
 
     baseline = results["baseline"].requests_per_second
     print(f"\n{'':14} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>6}")

@@ -174,8 +174,8 @@ def test_one_prepared_query_per_page(bills):
         response = client_for(None).get("/api/v1/bills/?jurisdiction=ny&stage=enacted,vetoed")
     assert response.status_code == 200
     assert len(queries) == 1
-    assert "count(*) OVER ()" in queries[0]["sql"]
+    assert "LEFT JOIN LATERAL" in queries[0]["sql"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
-    assert any("count(*) OVER ()" in statement and "LIMIT $" in statement for statement in statements)
+    assert any("LEFT JOIN LATERAL" in statement and "LIMIT $" in statement for statement in statements)
