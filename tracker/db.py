@@ -53,7 +53,8 @@ def fetch_prepared(sql: str, params: Sequence[Any], using: str = "default") -> l
     Django checks a reused connection before the first query of each request (CONN_HEALTH_CHECKS: a `SELECT 1`
     round trip, a fifth of the bills list's database time). This read checks it by running instead: when the
     server has closed a reused connection (a restart, an idle timeout), the statement fails at once, and it runs
-    again, once, on a new connection. In a transaction the error is raised as usual.
+    again, once, on a new connection. Other errors (a statement timeout), and any error in a transaction, are
+    raised as usual.
     """
     connection = connections[using]
     for attempt in (1, 2):
@@ -67,7 +68,8 @@ def fetch_prepared(sql: str, params: Sequence[Any], using: str = "default") -> l
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
         except (InterfaceError, OperationalError):
-            if attempt == 2 or not reused or connection.in_atomic_block:
+            lost = connection.connection is None or connection.connection.broken  # not a timeout or a bad query
+            if attempt == 2 or not reused or not lost or connection.in_atomic_block:
                 raise
             connection.close()
             continue

@@ -48,3 +48,16 @@ def test_in_a_transaction_a_dropped_connection_is_an_error_as_usual():
             fetch_prepared("SELECT 2", ())
     finally:
         connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_other_errors_are_not_run_again():
+    fetch_prepared("SELECT 1", ())
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 50")
+    try:
+        with CaptureQueriesContext(connection) as queries, pytest.raises(OperationalError):
+            fetch_prepared("SELECT pg_sleep(1)", ())
+        assert len(queries) == 1
+    finally:
+        connection.close()
