@@ -1,9 +1,9 @@
 """The bills list from one prepared statement, when its filters allow: the API's busiest page, made cheap.
 
 The general path (`BillRowsMixin` in views.py) filters with the FilterSet, builds and compiles the query with the
-ORM, has PostgreSQL plan it, and renders through DRF: about 8 ms a page, of which the database spends under 1 ms
-running the query. Most requests filter by jurisdiction, session, stage, furthest stage and dates only, in the
-default order, and `bill_page()` answers those:
+ORM, has PostgreSQL plan it, and renders through DRF: 7.8 ms of CPU a page (50,000 bills, one state and stage),
+of which the database spends under 1 ms running the query. Most requests filter by jurisdiction, session, stage,
+furthest stage and dates only, in the default order, and `bill_page()` answers those, in 2.2 to 2.4 ms:
 
 - `FilterSet.sql_conditions` cleans the parameters with the same FilterSet's form fields and turns their values
   into SQL; an invalid value (the general path answers the 400) or a filter that is more than a column compared

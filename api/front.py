@@ -16,8 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -54,6 +57,22 @@ def fronted(view: Callable[..., HttpResponseBase], lean: Lean | None = None) -> 
     return view
 
 
+@lru_cache(maxsize=4096)
+def _front_of(path: str) -> Front | None:
+    """The front of the view at `path`, if it has one (URLs do not change while the process runs; resolving costs
+    more than the rest of a cache hit)."""
+    try:
+        return getattr(resolve(path).func, "cache_front", None)
+    except Resolver404:
+        return None
+
+
+@receiver(setting_changed)
+def _urlconf_changed(*, setting: str, **kwargs: object) -> None:
+    if setting == "ROOT_URLCONF":  # tests may swap URLconfs
+        _front_of.cache_clear()
+
+
 class CacheFrontMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -65,10 +84,7 @@ class CacheFrontMiddleware:
             or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
             return self.get_response(request)
-        try:
-            front = getattr(resolve(request.path_info).func, "cache_front", None)
-        except Resolver404:
-            front = None
+        front = _front_of(request.path_info)
         media_type = _media_type(request) if front is not None else None
         limit, duration = SimpleRateThrottle.parse_rate(None, api_settings.DEFAULT_THROTTLE_RATES.get("anon"))
         if media_type is None or limit is None:
