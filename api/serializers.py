@@ -628,12 +628,7 @@ class TriageDecisionSerializer(serializers.Serializer):
         required=False,
         help_text="With `accepted`: also link the bill with this effect (needs the `add_billlink` permission).",
     )
-    rationale = serializers.CharField(required=False, allow_blank=True, help_text="The link's rationale.")
+    rationale = serializers.CharField(
+        required=False, allow_blank=True, help_text="With an `effect`: why the bill bears on the recommendation."
+    )
     evidence_url = serializers.URLField(max_length=1000, required=False, allow_blank=True, default="")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "effect" in attrs and attrs["status"] != TriageStatus.ACCEPTED:
-            raise serializers.ValidationError({"effect": ["Only an accepted bill is linked."]})
-        if "effect" in attrs and not attrs.get("rationale"):
-            raise serializers.ValidationError({"rationale": ["A link needs a rationale."]})
-        return attrs

@@ -434,15 +434,20 @@ class BillLinkViewSet(CachedReadsMixin, viewsets.ModelViewSet):
 # --- Triage -----------------------------------------------------------------------------------------------------
 
 
-class TriagePermission(permissions.DjangoModelPermissions):
-    """Staff only: reading needs `view_triagecandidate`, deciding `change_triagecandidate` (Editors, Reviewers)."""
+class StaffReadPermission(permissions.DjangoModelPermissions):
+    """Reading needs the model's view permission too (import runs hold file names and error details)."""
 
     perms_map = {
         **permissions.DjangoModelPermissions.perms_map,
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
-        "POST": ["%(app_label)s.change_%(model_name)s"],
     }
+
+
+class TriagePermission(StaffReadPermission):
+    """Reading needs `view_triagecandidate`, deciding (a POST) `change_triagecandidate` (Editors, Reviewers)."""
+
+    perms_map = {**StaffReadPermission.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
 
 
 @extend_schema_view(
@@ -709,16 +714,6 @@ class FreshnessView(APIMixin, APIView):
 
     def get_serializer_class(self):
         return serializers.FreshnessSerializer
-
-
-class StaffReadPermission(permissions.DjangoModelPermissions):
-    """Reading needs the model's view permission too (import runs hold file names and error details)."""
-
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-    }
 
 
 @extend_schema_view(

@@ -115,7 +115,7 @@ def bill_sql_columns() -> dict[str, str]:
 BILL_LIST_ORDER = ("jurisdiction__code", "session__identifier", "identifier", "id")
 
 
-@cache
+@lru_cache(maxsize=256)  # one text per set of filters and number of values: bounded, whatever clients send
 def _bill_page_sql(select: tuple[str, ...], where: str) -> str:
     """The page, then the LegiScan probe for its rows only (one index lookup each, however large the table), and
     the total as a scalar subquery (planned once, then a plain count: a window count over every match would keep
