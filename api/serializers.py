@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import slug_re as SLUG
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -427,23 +428,29 @@ class ProgressSerializer(serializers.ModelSerializer):
         ]
 
 
+class JurisdictionCodeField(serializers.SlugRelatedField):
+    """A jurisdiction by its code, in any case; a value that cannot be a code (not a slug: a NUL byte, a space) is
+    invalid before the database sees it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="code", queryset=Jurisdiction.objects.all(), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Jurisdiction:
+        if not isinstance(data, str) or not SLUG.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data.lower())
+
+
 class ProgressReviewSerializer(serializers.Serializer):
     """A staff review of a status: the status, why, and where the evidence is. Kept in the history."""
 
     recommendation = serializers.PrimaryKeyRelatedField(
         queryset=Recommendation.objects.all(), help_text="Id of the recommendation."
     )
-    jurisdiction = serializers.SlugRelatedField(
-        slug_field="code", queryset=Jurisdiction.objects.all(), help_text="Jurisdiction code (ca, us)."
-    )
+    jurisdiction = JurisdictionCodeField(help_text="Jurisdiction code (ca, us), any case.")
     status = serializers.ChoiceField(choices=ProgressStatus.choices)
     reason = serializers.CharField(help_text="Why the status differs from the rule, or why it was confirmed.")
     evidence_url = serializers.URLField(max_length=1000, help_text="Where the evidence can be checked.")
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, dict) and isinstance(data.get("jurisdiction"), str):
-            data = {**data, "jurisdiction": data["jurisdiction"].lower()}
-        return super().to_internal_value(data)
 
     def save(self, **kwargs: Any) -> Progress:
         try:

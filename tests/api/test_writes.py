@@ -175,6 +175,21 @@ def test_progress_review_needs_reason_and_evidence_and_is_in_history(world, revi
     assert progress.history.latest().history_user == reviewer
 
 
+@pytest.mark.parametrize("code", ["c\x00a", "c a", "", 12, "zz"])
+def test_progress_review_of_an_unknown_or_impossible_jurisdiction_is_400(world, reviewer, code):
+    body = {**review_body(world), "jurisdiction": code}
+    response = client_for(reviewer).post("/api/v1/progress/", body, format="json")
+    assert response.status_code == 400
+    assert "jurisdiction" in response.json()
+
+
+def test_progress_review_takes_the_code_in_any_case(world, reviewer):
+    body = {**review_body(world), "jurisdiction": "Ny"}
+    response = client_for(reviewer).post("/api/v1/progress/", body, format="json")
+    assert response.status_code == 201
+    assert response.json()["jurisdiction"] == "ny"
+
+
 def test_progress_update_keeps_the_computed_status(world, reviewer):
     progress = Progress.objects.get(jurisdiction=world["ca"])
     response = client_for(reviewer).patch(
