@@ -325,14 +325,20 @@ class BillDetailSerializer(BillSerializer):
 # --- Links ------------------------------------------------------------------------------------------------------
 
 
-class BillLinkSerializer(serializers.ModelSerializer):
-    """A bill linked to a recommendation, with its effect and the reason staff gave."""
+class RecommendationBillSerializer(serializers.ModelSerializer):
+    """What a row pairing a recommendation with a bill (a link, a triage candidate) shows of the two."""
 
     recommendation_code = serializers.CharField(source="recommendation.code", read_only=True)
     jurisdiction = serializers.CharField(source="bill.jurisdiction.code", read_only=True)
     session = serializers.CharField(source="bill.session.identifier", read_only=True)
     identifier = serializers.CharField(source="bill.identifier", read_only=True, help_text="The bill's identifier.")
-    stage = serializers.ChoiceField(source="bill.stage", choices=Stage.choices, read_only=True)
+    stage = serializers.ChoiceField(
+        source="bill.stage", choices=Stage.choices, read_only=True, help_text="The bill's current stage."
+    )
+
+
+class BillLinkSerializer(RecommendationBillSerializer):
+    """A bill linked to a recommendation, with its effect and the reason staff gave."""
 
     class Meta:
         model = BillLink
@@ -580,15 +586,10 @@ class ExportFileSerializer(serializers.Serializer):
 # --- Triage -------------------------------------------------------------------------------------------------------
 
 
-class TriageCandidateSerializer(serializers.ModelSerializer):
+class TriageCandidateSerializer(RecommendationBillSerializer):
     """A bill that discovery found for a recommendation, and what staff decided."""
 
-    recommendation_code = serializers.CharField(source="recommendation.code", read_only=True)
-    jurisdiction = serializers.CharField(source="bill.jurisdiction.code", read_only=True, help_text="Bill's.")
-    session = serializers.CharField(source="bill.session.identifier", read_only=True)
-    identifier = serializers.CharField(source="bill.identifier", read_only=True)
     title = serializers.CharField(source="bill.title", read_only=True)
-    stage = serializers.CharField(source="bill.stage", read_only=True, help_text="The bill's current stage.")
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     link = serializers.SerializerMethodField(help_text="Id of the link between the bill and the recommendation.")
 
