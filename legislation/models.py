@@ -145,6 +145,17 @@ class LegislativeSession(models.Model):
         )
 
 
+def bill_page_path(*, jurisdiction: str, session: str, identifier: str) -> str:
+    """The readable path of a bill's page: /bills/ca/20212022/sb-57/ (identifier lowercased, spaces as dashes)."""
+    slug = identifier.lower().replace(" ", "-")
+    return reverse("bill", kwargs={"jurisdiction": jurisdiction, "session": session, "identifier": slug})
+
+
+def identifier_from_slug(slug: str) -> str:
+    """The normalised identifier a bill page's path names (`sb-57` -> `SB 57`)."""
+    return slug.upper().replace("-", " ")
+
+
 class BillQuerySet(models.QuerySet["Bill"]):
     def pending(self) -> BillQuerySet:
         return self.filter(stage__in=PENDING_STAGES)
@@ -202,7 +213,9 @@ class Bill(models.Model):
         return f"{self.jurisdiction.code.upper()} {self.identifier} ({self.session.identifier})"
 
     def get_absolute_url(self) -> str:
-        return reverse("api:bill-detail", kwargs={"pk": self.pk})
+        """The bill's public page (needs its jurisdiction and session loaded: use `for_list()`)."""
+        return bill_page_path(jurisdiction=self.jurisdiction.code, session=self.session.identifier,
+                              identifier=self.identifier)
 
     @property
     def is_pending(self) -> bool:

@@ -1,9 +1,9 @@
-"""Pages of the recommendations app."""
+"""Home page (`/`)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .selectors import report_current
+from ..selectors import report_current
 
 
 def home(request: HttpRequest) -> HttpResponse:

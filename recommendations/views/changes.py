@@ -1,0 +1,7 @@
+"""Page to be built."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+
+def changes_page(request: HttpRequest) -> HttpResponse:
+    raise Http404("Not built yet.")
