@@ -214,8 +214,9 @@ class Bill(models.Model):
 
     def get_absolute_url(self) -> str:
         """The bill's public page (needs its jurisdiction and session loaded: use `for_list()`)."""
-        return bill_page_path(jurisdiction=self.jurisdiction.code, session=self.session.identifier,
-                              identifier=self.identifier)
+        return bill_page_path(
+            jurisdiction=self.jurisdiction.code, session=self.session.identifier, identifier=self.identifier
+        )
 
     @property
     def is_pending(self) -> bool:

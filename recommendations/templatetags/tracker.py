@@ -53,7 +53,9 @@ def bill_path(jurisdiction: str, session: str, identifier: str) -> str:
 
 
 @register.simple_tag
-def stage_steps(furthest_stage: str, stage: str, dates: Mapping[str, date | None] | None = None) -> list[dict[str, Any]]:
+def stage_steps(
+    furthest_stage: str, stage: str, dates: Mapping[str, date | None] | None = None
+) -> list[dict[str, Any]]:
     """The milestones prefiled -> enacted, each marked reached (up to the furthest stage), with its date if known.
 
     A bill that was never prefiled starts at `introduced`: prefiling is shown only when the bill reached it first.
