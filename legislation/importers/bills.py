@@ -44,7 +44,7 @@ memory must not grow with the size of the import).
 
 Every run is recorded in an ImportRun (counts, errors as {where, message}, note); when stages moved,
 `legislation.signals.bills_stage_changed` is sent with their ids once the run is finished (in batches of
-`SIGNAL_BATCH` ids).
+`legislation.signals.SIGNAL_BATCH` ids).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ from legislation.models import (
     LegislativeSession,
     StageChange,
 )
-from legislation.signals import bills_stage_changed
+from legislation.signals import bills_stage_changed_send
 from legislation.sources.records import BillRecord, ParseError, StageResult, join_path
 from legislation.stages import apply_session_end
 
@@ -95,8 +95,6 @@ CHUNK_SIZE = 1000
 # An ImportRun keeps this many error messages; the count of failures is always exact.
 MAX_ERRORS = 1000
 SEEN_LIMIT = 50_000
-# Bill ids per bills_stage_changed signal: receivers query with them, and a first import moves every bill.
-SIGNAL_BATCH = 5000
 
 # Sources whose light records state a status of their own (LegiScan's status codes).
 STATUS_SOURCES = frozenset({Source.LEGISCAN})
@@ -545,9 +543,7 @@ class BillImporter:
         run.errors = self.errors
         run.note = "; ".join(self.notes)
         run.save()
-        for start in range(0, len(self.stage_changed), SIGNAL_BATCH):
-            bill_ids = self.stage_changed[start : start + SIGNAL_BATCH].tolist()
-            bills_stage_changed.send(sender=type(self), bill_ids=bill_ids, import_run=run)
+        bills_stage_changed_send(sender=type(self), bill_ids=self.stage_changed, import_run=run)
         return run
 
     # --- One chunk ------------------------------------------------------------------------------------------------

@@ -137,7 +137,10 @@ class SessionCache:
 
 def sessions_end_apply(*, session_ids: Iterable[int], import_run: ImportRun, today: date | None = None) -> list[int]:
     """Move the pending bills of the given sessions that are over to `died` (or `carried_over` where the legislature
-    carries bills over), with a StageChange each; returns their ids. Sessions not over are left alone."""
+    carries bills over), with a StageChange each; returns their ids. Sessions not over are left alone.
+
+    The caller sends `bills_stage_changed_send` for the ids once its ImportRun is recorded (the importer with the
+    rest of its run, `legislation.sync.sessions_close` after each of its runs), so progress follows."""
     sessions = LegislativeSession.objects.filter(pk__in=list(session_ids)).select_related("jurisdiction")
     over_ids = sessions.over_ids(today=today)
     moved: list[int] = []

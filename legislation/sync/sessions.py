@@ -6,7 +6,8 @@ sweep called ``died`` may still turn out enacted. Enacted bills are not polled: 
 
 The sweep applies the session-end rule (``LegislativeSession.is_over``) to sessions whose pending bills have not been
 moved yet, through the importer's ``sessions_end_apply`` (the same code an import runs when it closes a session),
-so a session that ends by date alone, with no import to notice, is handled the same day.
+so a session that ends by date alone, with no import to notice, is handled the same day. Like an import, it then
+sends ``bills_stage_changed`` for the bills it moved, so progress is recomputed wherever they are linked.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 from legislation.choices import PENDING_STAGES, Source, Stage
 from legislation.importers.bills import sessions_end_apply
 from legislation.models import Bill, BillExternalId, ImportRun, ImportRunStatus, LegislativeSession
+from legislation.signals import bills_stage_changed_send
 
 # The source a closed session's runs are filed under, when its bills come from several.
 _SOURCE_PREFERENCE = (Source.CONGRESS, Source.LEGISCAN, Source.OPENSTATES)
@@ -47,7 +49,8 @@ def sessions_close(*, today: date | None = None) -> list[ImportRun]:
     """Move the pending bills of every session that is over to died (or carried over).
 
     One ImportRun (scope ``sessions:close``) per source whose sessions closed, so each StageChange names the source
-    the session's bills come from; nothing is recorded on the (usual) days when no session closes.
+    the session's bills come from; nothing is recorded on the (usual) days when no session closes. Receivers of
+    ``bills_stage_changed`` hear of the moved bills once each run is recorded.
     """
     today = today or timezone.localdate()
     candidates = LegislativeSession.objects.filter(bills__stage__in=PENDING_STAGES).distinct()
@@ -74,5 +77,6 @@ def sessions_close(*, today: date | None = None) -> list[ImportRun]:
         run.finished_at = timezone.now()
         run.note = f"{len(session_ids)} sessions over; {len(moved)} pending bills moved to died or carried over"
         run.save()
+        bills_stage_changed_send(sender=LegislativeSession, bill_ids=moved, import_run=run)
         runs.append(run)
     return runs

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from legislation import signals as signals_module
 from legislation.importers import BillImporter, import_files
 from legislation.importers import bills as bills_module
 from legislation.importers.files import read_json
@@ -476,7 +477,7 @@ def test_changed_parser_code_makes_the_next_import_parse_again(monkeypatch: pyte
 
 
 def test_stage_changed_signal_comes_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bills_module, "SIGNAL_BATCH", 10)
+    monkeypatch.setattr(signals_module, "SIGNAL_BATCH", 10)
     received: list[list[int]] = []
 
     def receiver(sender, *, bill_ids, **kwargs):
