@@ -298,10 +298,14 @@ class BillDetailSerializer(BillSerializer):
     attribution = serializers.SerializerMethodField(
         help_text="Credit owed for the data (LegiScan data is CC BY 4.0); null when none is owed."
     )
+    html_url = serializers.SerializerMethodField(
+        help_text="Absolute URL of the bill's page on this site (/bills/<jurisdiction>/<session>/<identifier>/)."
+    )
 
     class Meta(BillSerializer.Meta):
         fields = [
             *BillSerializer.Meta.fields,
+            "html_url",
             "source_identifier",
             "summary",
             "classification",
@@ -320,6 +324,12 @@ class BillDetailSerializer(BillSerializer):
         if any(item.source == Source.LEGISCAN for item in obj.external_ids.all()):
             return LEGISCAN_ATTRIBUTION
         return None
+
+    @extend_schema_field(serializers.URLField())
+    def get_html_url(self, obj: Bill) -> str:
+        request = self.context.get("request")
+        path = obj.get_absolute_url()
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 # --- Links ------------------------------------------------------------------------------------------------------

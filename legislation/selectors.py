@@ -6,6 +6,8 @@
 - `demo_snapshot()`: when the demo data is loaded (`manage.py load_demo`), its date, description and sources, from
   `legislation/data/demo/snapshot.json`, so that pages and the API can say the data is a snapshot and credit it.
   `load_demo` records its import with the scope `demo snapshot <date>` (`DEMO_SCOPE`); that run says it is loaded.
+- `bill_page_get()` and `bill_stage_dates()`: a bill's public page (the bill named by its path, with its child rows)
+  and the date each milestone of its stage bar was reached; `bill_search_list()`: the search page's bills.
 """
 
 from __future__ import annotations
@@ -17,13 +19,27 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Prefetch, QuerySet, Value
+from django.db.models.functions import Lower, Replace
 
 from tracker.db import fetch_prepared
 
-from .choices import Source
-from .filters import SqlConditions
-from .models import Bill, BillExternalId, ImportRun, Jurisdiction, LegislativeSession
+from .choices import MILESTONES, Source
+from .filters import BillFilter, SqlConditions
+from .models import (
+    Bill,
+    BillAction,
+    BillExternalId,
+    BillSource,
+    BillSponsorship,
+    ImportRun,
+    Jurisdiction,
+    LegislativeSession,
+    StageChange,
+)
+from .stages import is_unicameral, stage_from_openstates
 
 DEMO_DIR = Path(__file__).resolve().parent / "data" / "demo"
 DEMO_SCOPE = "demo snapshot"
@@ -164,3 +180,81 @@ def bill_list_page(columns: dict[str, str], conditions: SqlConditions, *, limit:
         rows=[dict(zip(names, row, strict=False)) for row in rows],
         legiscan=any(row[-2] for row in rows),
     )
+
+
+# --- Bill pages -------------------------------------------------------------------------------------------------
+
+
+def bill_page_get(*, jurisdiction: str, session: str, identifier_slug: str) -> Bill | None:
+    """The bill a page's path names (`/bills/ca/20212022/sb-57/`), with everything its page shows, or None.
+
+    The identifier is matched by its slug (lowercased, spaces as dashes), not by turning the slug back into an
+    identifier: `HB 22-1326` and `HB 22 1326` have the same slug but only one of them exists. Jurisdiction code and
+    slug match in any case (the view redirects to the canonical path); the session identifier matches exactly.
+    The number of queries is fixed: the bill, then one per kind of child row.
+    """
+    return (
+        Bill.objects.for_list()
+        .alias(slug=Lower(Replace("identifier", Value(" "), Value("-"))))
+        .filter(jurisdiction__code=jurisdiction.lower(), session__identifier=session, slug=identifier_slug.lower())
+        .prefetch_related(
+            Prefetch("actions", queryset=BillAction.objects.order_by("order")),
+            Prefetch("sponsorships", queryset=BillSponsorship.objects.order_by("-primary", "id")),
+            Prefetch("sources", queryset=BillSource.objects.order_by("id")),
+            Prefetch("external_ids", queryset=BillExternalId.objects.order_by("source")),
+            Prefetch("stage_changes", queryset=StageChange.objects.order_by("seen_at", "id")),
+        )
+        .first()
+    )
+
+
+def bill_stage_dates(*, bill: Bill) -> dict[str, date | None]:
+    """The date each milestone on the path prefiled -> enacted was first reached, for a bill's stage bar.
+
+    The stored actions are replayed through the stage machine (`legislation.stages.stage_from_openstates`, the
+    rule the importers apply), one classified action at a time: each milestone gets the date on which it first
+    became the furthest reached. A milestone reached together with a higher one by the same action has no date of
+    its own there; the dates the tracker recorded in its stage changes fill such gaps. The bill's own
+    `furthest_stage_date` (set by the importer, from LegiScan's codes too) wins for its furthest stage, and no
+    milestone beyond it is dated. Reads only prefetched rows (`bill_page_get`): no query.
+    """
+    actions = sorted(bill.actions.all(), key=lambda action: (action.date or date.max, action.order))
+    options = {
+        "unicameral": bill.jurisdiction.unicameral or is_unicameral(bill.jurisdiction.code),
+        "bill_classification": tuple(bill.classification or ()),
+        "session_start": bill.session.start_date,
+    }
+    dates: dict[str, date | None] = {}
+    for end, action in enumerate(actions, start=1):
+        if action.classification:
+            result = stage_from_openstates(actions[:end], **options)
+            dates.setdefault(result.furthest_stage, result.furthest_date)
+    for change in bill.stage_changes.all():
+        if change.to_stage in MILESTONES and dates.get(change.to_stage) is None:
+            dates[change.to_stage] = change.date
+    if bill.furthest_stage_date is not None:
+        dates[bill.furthest_stage] = bill.furthest_stage_date
+    furthest = MILESTONES.index(bill.furthest_stage) if bill.furthest_stage in MILESTONES else -1
+    return {stage: dates.get(stage) for stage in MILESTONES[: furthest + 1] if dates.get(stage) is not None}
+
+
+def bill_search_list(*, text: str) -> QuerySet[Bill]:
+    """Bills matching `text` as the API's `q` matches them (`BillFilter`: web-search full text on PostgreSQL, a
+    plain contains on SQLite), the most recently active first, in the API's `ordering=-latest_action_date` order.
+
+    Raises ValidationError, naming the problem, for text the filter refuses (a NUL byte, over 200 characters).
+    """
+    filterset = BillFilter(data={"q": text}, queryset=Bill.objects.for_list())
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors["q"])
+    return filterset.qs.order_by("-latest_action_date", "-id")
+
+
+def jurisdiction_options() -> list[tuple[str, str]]:
+    """(code, name) of every jurisdiction with bills (states, DC, territories, Congress), by name: for filters."""
+    return list(Jurisdiction.objects.legislatures().order_by("name").values_list("code", "name"))
+
+
+def jurisdiction_get(*, code: str) -> Jurisdiction | None:
+    """A jurisdiction by its code, in any case (`ca`, `CA`), or None."""
+    return Jurisdiction.objects.filter(code=code.lower()).first()

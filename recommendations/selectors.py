@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from legislation.models import StageChange
+from legislation.models import Bill, StageChange
 
 from .models import Audience, BillLink, Progress, Recommendation, Report, TriageCandidate
 
@@ -227,3 +227,175 @@ CHANGE_FIELDS = (
 
 def _change_row(*, kind: str, pk: int, at: datetime, **values: Any) -> dict[str, Any]:
     return {"id": f"{kind}-{pk}", "kind": kind, "pk": pk, "at": at, **dict.fromkeys(CHANGE_FIELDS), **values}
+
+
+# --- Bill pages, changes and search -----------------------------------------------------------------------------
+
+
+def bill_link_list_for_bill(*, bill: Bill) -> list[BillLink]:
+    """The links of one bill (the recommendations it bears on, in the report's order), each annotated with
+    `progress_status`: where that recommendation stands in the bill's jurisdiction (None when nothing is recorded).
+    One query."""
+    status = Progress.objects.filter(recommendation=OuterRef("recommendation"), jurisdiction=bill.jurisdiction_id)
+    return list(
+        BillLink.objects.filter(bill=bill)
+        .select_related("recommendation")
+        .annotate(progress_status=Subquery(status.values("status")[:1]))
+        .order_by("recommendation__audience__order", "recommendation__order", "id")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """A page of the changefeed, newest first; `older` is where the next (older) page starts, None on the last."""
+
+    rows: list[dict[str, Any]]
+    older: ChangePosition | None
+
+
+def _before(kind: str, position: ChangePosition | None, time_field: str, id_field: str) -> Q:
+    """Changes that come before `position` in feed order (time, kind, id), for reading the feed backwards."""
+    if position is None:
+        return Q()
+    if kind < position.kind:
+        return Q(**{f"{time_field}__lte": position.at})
+    if kind > position.kind:
+        return Q(**{f"{time_field}__lt": position.at})
+    return Q(**{f"{time_field}__lt": position.at}) | Q(**{time_field: position.at, f"{id_field}__lt": position.id})
+
+
+def change_list_recent(
+    *,
+    before: ChangePosition | None = None,
+    since: datetime | None = None,
+    kinds: Iterable[str] = CHANGE_KINDS,
+    jurisdictions: Iterable[str] = (),
+    recommendation: str | None = None,
+    limit: int = 50,
+) -> ChangePage:
+    """The changefeed of `change_list`, newest first, for pages and Atom feeds: read back from `before` (a row's
+    position, for the next page) down to `since`.
+
+    `recommendation` (a code) keeps its progress changes and the stage changes of the bills linked to it. Rows
+    have the fields of `change_list` and, for writing them out in words, `jurisdiction_name`, `bill_title` and
+    `recommendation_title`. Two queries (one per kind, each limited) whatever the length of the feed.
+    """
+    kinds, jurisdictions = set(kinds), list(jurisdictions)
+    rows: list[dict[str, Any]] = []
+    if "stage" in kinds:
+        stage_changes = StageChange.objects.filter(_before("stage", before, "seen_at", "id"))
+        if since:
+            stage_changes = stage_changes.filter(seen_at__gte=since)
+        if jurisdictions:
+            stage_changes = stage_changes.filter(bill__jurisdiction__code__in=jurisdictions)
+        if recommendation:
+            linked = BillLink.objects.filter(recommendation__code=recommendation).values("bill_id")
+            stage_changes = stage_changes.filter(bill_id__in=linked)
+        for row in stage_changes.order_by("-seen_at", "-id").values(
+            "id",
+            "seen_at",
+            "bill_id",
+            "bill__jurisdiction__code",
+            "bill__jurisdiction__name",
+            "bill__session__identifier",
+            "bill__identifier",
+            "bill__title",
+            "from_stage",
+            "to_stage",
+            "date",
+            "source",
+        )[: limit + 1]:
+            rows.append(
+                _change_row(
+                    kind="stage",
+                    pk=row["id"],
+                    at=row["seen_at"],
+                    jurisdiction=row["bill__jurisdiction__code"],
+                    jurisdiction_name=row["bill__jurisdiction__name"],
+                    bill=row["bill_id"],
+                    bill_title=row["bill__title"],
+                    session=row["bill__session__identifier"],
+                    identifier=row["bill__identifier"],
+                    from_stage=row["from_stage"],
+                    to_stage=row["to_stage"],
+                    stage_date=row["date"],
+                    source=row["source"],
+                )
+            )
+    if "progress" in kinds:
+        history = Progress.history.model
+        previous = history.objects.filter(
+            Q(history_date__lt=OuterRef("history_date"))
+            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
+            id=OuterRef("id"),
+        ).order_by("-history_date", "-history_id")
+        progress_changes = history.objects.filter(_before("progress", before, "history_date", "history_id"))
+        if since:
+            progress_changes = progress_changes.filter(history_date__gte=since)
+        if jurisdictions:
+            progress_changes = progress_changes.filter(jurisdiction__code__in=jurisdictions)
+        if recommendation:
+            progress_changes = progress_changes.filter(recommendation__code=recommendation)
+        for row in (
+            progress_changes.annotate(from_status=Subquery(previous.values("status")[:1]))
+            .order_by("-history_date", "-history_id")
+            .values(
+                "history_id",
+                "history_date",
+                "jurisdiction__code",
+                "jurisdiction__name",
+                "recommendation_id",
+                "recommendation__code",
+                "recommendation__title",
+                "from_status",
+                "status",
+                "basis",
+                "reason",
+                "evidence_url",
+            )[: limit + 1]
+        ):
+            rows.append(
+                _change_row(
+                    kind="progress",
+                    pk=row["history_id"],
+                    at=row["history_date"],
+                    jurisdiction=row["jurisdiction__code"],
+                    jurisdiction_name=row["jurisdiction__name"],
+                    recommendation=row["recommendation_id"],
+                    recommendation_code=row["recommendation__code"],
+                    recommendation_title=row["recommendation__title"],
+                    from_status=row["from_status"],
+                    to_status=row["status"],
+                    basis=row["basis"],
+                    reason=row["reason"],
+                    evidence_url=row["evidence_url"],
+                )
+            )
+    rows.sort(key=lambda row: (row["at"], row["kind"], row["pk"]), reverse=True)
+    older = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        older = ChangePosition(at=last["at"], kind=last["kind"], id=last["pk"])
+    return ChangePage(rows=rows[:limit], older=older)
+
+
+def recommendation_search(*, text: str, limit: int = 100) -> list[Recommendation]:
+    """Recommendations whose code, title or text contains `text` (any case), in the report's order. One query."""
+    text = text.strip()
+    if not text:
+        return []
+    matches = Q(code__icontains=text) | Q(title__icontains=text) | Q(text__icontains=text)
+    return list(Recommendation.objects.for_display().filter(matches)[:limit])
+
+
+def recommendation_options() -> list[tuple[str, str]]:
+    """(code, "code title") of every recommendation, in the report's order: for filters."""
+    return [
+        (code, f"{code} {title}") for code, title in Recommendation.objects.for_display().values_list("code", "title")
+    ]
+
+
+def recommendation_list_sub_items_pending() -> list[Recommendation]:
+    """Recommendations whose sub-items the report lists but the tracker has not transcribed yet, in the report's
+    order. One query."""
+    return list(Recommendation.objects.for_display().filter(sub_items_pending=True))
