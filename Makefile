@@ -7,6 +7,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# Where `make run` serves: honcho gives the Procfile's first process (web) the port it starts from.
+WEB_PORT := $(or $(PORT),8000)
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve migrate seed demo test lint check-services browser bench clean
@@ -40,8 +42,8 @@ demo: seed
 
 run: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@echo "Serving on http://127.0.0.1:$${PORT:-8000} (web, worker and beat; Ctrl-C stops them all)"
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile Procfile start
+	@echo "Serving on http://127.0.0.1:$(WEB_PORT) (web, worker and beat; Ctrl-C stops them all)"
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile Procfile start --port $(WEB_PORT)
 
 check-services: $(VENV)/.dev
 	DJANGO_SETTINGS_MODULE=tracker.settings.test $(PY) -m tools.check_services
