@@ -1,10 +1,13 @@
-"""Root URLs: the pages, the admin and the API."""
+"""Root URLs: the pages, the admin, the API and the icon browsers ask for."""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from .views import favicon
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("recommendations.urls")),
 ]
