@@ -59,12 +59,12 @@ def stage(jurisdiction: str, session: str, identifier: str) -> str:
 def test_load_demo_twice_gives_the_same_rows_and_writes_nothing_the_second_time() -> None:
     first = load_demo()
     assert "bills: 34 inserted, 0 updated, 0 unchanged, 0 failed" in first
-    assert "links: 34 inserted, 0 updated, 0 unchanged" in first
+    assert "links: 38 inserted, 0 updated, 0 unchanged" in first
     before = rows()
     with CaptureQueriesContext(connection) as queries:
         second = load_demo()
     assert "bills: 0 inserted, 0 updated, 34 unchanged, 0 failed" in second
-    assert "links: 0 inserted, 0 updated, 34 unchanged" in second
+    assert "links: 0 inserted, 0 updated, 38 unchanged" in second
     assert rows() == before
     writes = [
         query["sql"]
@@ -97,13 +97,42 @@ def test_demo_stages_come_from_actions_and_sessions() -> None:
     assert (hr1693.stage_date, hr1693.furthest_stage) == (date(2023, 1, 3), "passed_origin")
 
 
+# Where the demo's links leave each recommendation (every Progress row; no row means no_action). Three
+# recommendations have a standing: PM-1 from the sentencing bills, PP-1 from two trafficking-weight changes and SP-1
+# from the drug-checking bills. PP-2 has one `related` link only; AJ-1, AJ-2 and RS-1 have none.
+DEMO_PROGRESS = {
+    ("PM-1", "ca"): "regressed",  # AB 701 (2023) is the latest enactment, after SB 180 and SB 483
+    ("PM-1", "co"): "regressed",
+    ("PM-1", "fl"): "regressed",
+    ("PM-1", "ma"): "achieved",  # H 4286 (2012) and S 2371 (2018)
+    ("PM-1", "nj"): "achieved",  # A 2762 enacted; S 3456 vetoed
+    ("PM-1", "nv"): "regressed",
+    ("PM-1", "ny"): "at_risk",  # S 5448 pending, whatever A 156 achieved
+    ("PM-1", "or"): "regressed",  # HB 4002; HB 4036 is only related (possession)
+    ("PM-1", "tx"): "regressed",
+    ("PM-1", "us"): "regressed",  # S 331 (2025) is the latest enactment
+    ("PP-1", "ma"): "partial",
+    ("PP-1", "nv"): "regressed",
+    ("SP-1", "co"): "partial",
+    ("SP-1", "fl"): "partial",
+    ("SP-1", "pa"): "partial",
+    ("SP-1", "tx"): "stalled",  # HB 362 died
+}
+
+
 def test_demo_links_give_progress() -> None:
     load_demo()
-    assert BillLink.objects.count() == 34
-    us = Progress.objects.get(recommendation__code="PM-1", jurisdiction__code="us")
-    # S 331 (2025, regresses) is the latest enactment linked to PM-1 in Congress.
-    assert us.status == "regressed"
-    assert Progress.objects.filter(status="achieved").exists()
+    assert BillLink.objects.count() == 38
+    matrix = {
+        (code, jurisdiction): status
+        for code, jurisdiction, status in Progress.objects.values_list(
+            "recommendation__code", "jurisdiction__code", "status"
+        )
+    }
+    assert matrix == DEMO_PROGRESS
+    standing = {code for (code, _), status in matrix.items() if status != "no_action"}
+    assert standing == {"PM-1", "PP-1", "SP-1"}
+    assert len(standing) > 2
 
 
 def test_demo_snapshot_is_exposed_once_loaded() -> None:
