@@ -1,16 +1,59 @@
 """Fixtures shared by the whole suite."""
 
+import importlib
 import io
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db.models.signals import post_migrate
+from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+STAFF_GROUPS = importlib.import_module("recommendations.migrations.0003_staff_groups")
+SYNC_SCHEDULES = importlib.import_module("recommendations.migrations.0004_default_sync_schedules")
+
+
+def migration_rows_restore() -> None:
+    """Create again, where they are missing, the rows the data migrations create: the staff groups and the beat
+    schedules. A transactional test ends by emptying every table, and `--reuse-db` keeps the database as the last
+    run left it; the migration's own functions make them, as on a new database."""
+    if Group.objects.filter(name__in=STAFF_GROUPS.GROUPS).count() < len(STAFF_GROUPS.GROUPS):
+        # create_groups turns `models_module` of two app configs on and then off (to make their permissions early,
+        # on the migration's historical registry); on the live registry they must stay as they were.
+        configs = [apps.get_app_config(label) for label in ("legislation", "recommendations")]
+        modules = [config.models_module for config in configs]
+        try:
+            STAFF_GROUPS.create_groups(apps, None)
+        finally:
+            for config, module in zip(configs, modules, strict=True):
+                config.models_module = module
+    names = [spec["name"] for spec in SYNC_SCHEDULES.INTERVALS + SYNC_SCHEDULES.CRONTABS]
+    if PeriodicTask.objects.filter(name__in=names).count() < len(names):
+        SYNC_SCHEDULES.create_schedules(apps, None)
+
+
+def _restore_after_flush(sender, **kwargs) -> None:
+    # The flush that ends a transactional test sends post_migrate once per app; once is enough.
+    if sender.label == "recommendations":
+        migration_rows_restore()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, created or reused, with the migrations' rows, which stay after every transactional test."""
+    with django_db_blocker.unblock():
+        migration_rows_restore()
+    post_migrate.connect(_restore_after_flush, dispatch_uid="tests.migration_rows")
+    yield
+    post_migrate.disconnect(dispatch_uid="tests.migration_rows")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ fake sources, leaves the right rows."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -11,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
-from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 from django_celery_beat.models import PeriodicTask
 
@@ -23,14 +21,6 @@ from tracker.celery import app
 from .test_openstates_sync import touch
 
 HOURLY = "Sync tracked bills: Open States and LegiScan (hourly)"
-
-
-def scheduled(name: str) -> PeriodicTask:
-    """The schedule the data migration creates (recreated here: transactional tests flush the database)."""
-    if not PeriodicTask.objects.filter(name=name).exists():
-        migration = importlib.import_module("recommendations.migrations.0004_default_sync_schedules")
-        migration.create_schedules(django_apps, None)
-    return PeriodicTask.objects.get(name=name)
 
 
 def wait_for(condition, timeout: float = 20.0) -> None:
@@ -54,7 +44,7 @@ def test_scheduled_sync_runs_on_a_real_worker_and_leaves_the_right_rows(fake, tr
     BillLinkFactory(bill=bill)
     touch(fake.openstates_bill("AB 701", "ca"), datetime.now(UTC) - timedelta(hours=1), action="Synced by the worker")
     settings.LEGISCAN_API_KEY = ""  # one source without a key: skipped, not a crash
-    entry = scheduled(HOURLY)
+    entry = PeriodicTask.objects.get(name=HOURLY)  # made by a data migration (tests/conftest.py keeps it)
 
     redis.Redis.from_url(django_settings.CELERY_BROKER_URL).flushdb()  # the suite's own broker database
     app.loader.import_default_modules()  # register every app's tasks, as a worker process does
