@@ -150,9 +150,12 @@ def _redis():
     return client
 
 
-def lookup(key: str, *, throttle: tuple[str, int] | None = None) -> tuple[DataVersion, Any, int | None]:
+def lookup(
+    key: str, *, throttle: tuple[str, int] | None = None, timeout: int | None = None
+) -> tuple[DataVersion, Any, int | None]:
     """The data version and the cached response at `key` in one cache round trip; with `throttle` (a counter key
-    and its window in seconds) also counts this request and returns the count."""
+    and its window in seconds) also counts this request and returns the count. `timeout` is the lifetime of the
+    caller's entries (API_CACHE_SECONDS by default): 0 means none is served."""
     client = _redis()
     if client is None:
         count = throttle_count(*throttle) if throttle else None
@@ -170,7 +173,8 @@ def lookup(key: str, *, throttle: tuple[str, int] | None = None) -> tuple[DataVe
         loads = caches["default"]._cache._serializer.loads
         raw_version, cached = (loads(value) if value is not None else None for value in results[-1])
     version = DataVersion.loads(raw_version) if raw_version else data_version()
-    if cached is not None and (cached[0] != version.token or response_cache_timeout() <= 0):
+    timeout = response_cache_timeout() if timeout is None else timeout
+    if cached is not None and (cached[0] != version.token or timeout <= 0):
         cached = None  # made at an older version, or bodies are not cached (API_CACHE_SECONDS=0)
     return version, cached, count
 
@@ -179,9 +183,10 @@ def lookup(key: str, *, throttle: tuple[str, int] | None = None) -> tuple[DataVe
 CACHED_HEADERS = ("Content-Type", "Content-Disposition", "Link", "X-Total-Count", "X-Attribution", "Allow", "Vary")
 
 
-def store(key: str, version: DataVersion, response: HttpResponseBase) -> None:
-    """Cache a rendered response's body and headers under `key`, at `version`; nothing when API_CACHE_SECONDS=0."""
-    timeout = response_cache_timeout()
+def store(key: str, version: DataVersion, response: HttpResponseBase, *, timeout: int | None = None) -> None:
+    """Cache a rendered response's body and headers under `key`, at `version`, for `timeout` seconds
+    (API_CACHE_SECONDS by default); nothing when that is 0."""
+    timeout = response_cache_timeout() if timeout is None else timeout
     if timeout <= 0:
         return
     headers = {name: response[name] for name in CACHED_HEADERS if name in response}
