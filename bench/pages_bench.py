@@ -68,9 +68,11 @@ class Scale:
     bills: int
     links_per_recommendation: int
     history_months: int
+    largest: int = 0  # bills moved to BIG (and all but one of TINY's), as legislatures differ; 0: spread evenly
 
 
 SMALL = Scale(bills=57, links_per_recommendation=10, history_months=2)  # 1 bill per legislature
+BIG, TINY = "ca", "gu"  # the legislature with the most bills, and one with a single bill
 EFFECTS = (("advances", 40), ("partially_advances", 20), ("related", 25), ("regresses", 15))
 
 
@@ -88,6 +90,7 @@ def build(database_url: str, scale: Scale, env: dict[str, str]) -> dict[str, str
     now = datetime.now(UTC).replace(microsecond=0)
 
     from django.db import connection, transaction
+    from django.db.models import Count
 
     from legislation.models import Bill, ImportRun, Jurisdiction
     from recommendations.models import BillLink, Progress, ProgressBasis, ProgressStatus, Recommendation
@@ -111,8 +114,33 @@ def build(database_url: str, scale: Scale, env: dict[str, str]) -> dict[str, str
             )
             for source, hours in (("openstates", 2), ("legiscan", 5), ("congress", 9))
         )
+        if scale.largest:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    WITH target AS (
+                        SELECT j.id AS jurisdiction_id, s.id AS session_id FROM legislation_jurisdiction j
+                        JOIN legislation_legislativesession s ON s.jurisdiction_id = j.id WHERE j.code = %(big)s
+                    ), tiny AS (SELECT id FROM legislation_jurisdiction WHERE code = %(tiny)s),
+                    moved AS (
+                        (SELECT b.id FROM legislation_bill b, tiny WHERE b.jurisdiction_id = tiny.id
+                         ORDER BY b.id OFFSET 1)
+                        UNION ALL
+                        (SELECT b.id FROM legislation_bill b, target, tiny
+                         WHERE b.jurisdiction_id NOT IN (target.jurisdiction_id, tiny.id)
+                         ORDER BY b.id DESC
+                         LIMIT greatest(0, %(largest)s + 1 - (
+                             SELECT count(*) FROM legislation_bill b, target, tiny
+                             WHERE b.jurisdiction_id IN (target.jurisdiction_id, tiny.id))))
+                    )
+                    UPDATE legislation_bill b SET jurisdiction_id = target.jurisdiction_id,
+                                                  session_id = target.session_id
+                    FROM target WHERE b.id IN (SELECT id FROM moved)
+                    """,
+                    {"big": BIG, "tiny": TINY, "largest": scale.largest},
+                )
         page_bill = (
-            Bill.objects.for_list().filter(jurisdiction__code="ca").exclude(stage="introduced").order_by("id")[0]
+            Bill.objects.for_list().filter(jurisdiction__code=BIG).exclude(stage="introduced").order_by("id")[0]
         )
         # Two stage changes per bill, seen over the months the progress history covers: filed, then (5 to 44 days
         # later) moved to its current stage; the bill page's bill moved an hour ago, so that the latest changes
@@ -153,10 +181,11 @@ def build(database_url: str, scale: Scale, env: dict[str, str]) -> dict[str, str
         effects, weights = zip(*EFFECTS, strict=True)
         links = []
         bill_ids = sorted(bills)
-        for recommendation in recommendations:
+        tiny_bill = Bill.objects.filter(jurisdiction__code=TINY).order_by("id").values_list("id", flat=True)[0]
+        for number, recommendation in enumerate(recommendations):
             chosen = set(rng.sample(bill_ids, min(scale.links_per_recommendation, len(bill_ids))))
-            chosen.discard(page_bill.pk)
-            chosen = [page_bill.pk, *sorted(chosen)][: scale.links_per_recommendation]
+            forced = [page_bill.pk] + ([tiny_bill] if number == 0 else [])  # TINY's page shows a link too
+            chosen = [*forced, *sorted(chosen - set(forced))][: scale.links_per_recommendation]
             for bill_id in chosen:
                 effect = rng.choices(effects, weights)[0]
                 links.append(
@@ -257,6 +286,13 @@ def build(database_url: str, scale: Scale, env: dict[str, str]) -> dict[str, str
         f"({', '.join(f'{s} {n}' for s, n in mix.items())}), {history_rows:,} progress history rows "
         f"in {time.perf_counter() - started:.1f} s"
     )
+    counts = dict(
+        Bill.objects.filter(jurisdiction__code__in=[BIG, TINY])
+        .order_by()
+        .values_list("jurisdiction__code")
+        .annotate(n=Count("id"))
+    )
+    print(f"bills in {BIG}: {counts.get(BIG, 0):,}, in {TINY}: {counts.get(TINY, 0):,}")
     return {"bill": page_bill.get_absolute_url()}
 
 
@@ -283,7 +319,8 @@ def pages(bill_path: str) -> list[Page]:
         Page("home", "/"),
         Page("map", "/map/"),
         Page("map, one recommendation", "/map/?recommendation=PM-1"),
-        Page("jurisdiction", "/jurisdictions/ca/"),
+        Page("jurisdiction, most bills", f"/jurisdictions/{BIG}/"),
+        Page("jurisdiction, 1 bill", f"/jurisdictions/{TINY}/"),
         Page("recommendation", "/recommendations/PM-1/"),
         Page("bill", bill_path),
         Page("changes", "/changes/"),
@@ -472,7 +509,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.bills, args.warmups, args.uncached, args.cached = 2_000, 1, 10, 40
-    full = Scale(bills=args.bills, links_per_recommendation=250, history_months=8)
+    full = Scale(bills=args.bills, links_per_recommendation=250, history_months=8, largest=min(5000, args.bills // 10))
 
     var_dir = tempfile.mkdtemp(prefix="pages_bench_")  # static files' manifest (DEBUG off), exports
     env = {
