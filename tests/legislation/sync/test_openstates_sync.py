@@ -6,8 +6,9 @@ import copy
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
-from legislation.models import Bill, BillAction, ImportRunStatus, SourceCursor
+from legislation.models import Bill, BillAction, ImportRun, ImportRunStatus, SourceCursor
 from legislation.sources.http import TransientSourceError
 from legislation.sync import openstates_sync
 
@@ -179,8 +180,11 @@ def test_missing_key_gives_a_skipped_run_and_no_request(fake, settings):
     assert run.status == ImportRunStatus.SKIPPED
     assert "OPENSTATES_API_KEY" in run.note
     assert fake.count("openstates") == 0
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    ImportRun.objects.filter(pk=run.pk).update(started_at=an_hour_ago, finished_at=an_hour_ago)
     again = openstates_sync(jurisdiction="ca", bill_ids=[ca_bill().pk])
     assert again.pk == run.pk  # the same skip refreshes its run instead of adding rows
+    assert ImportRun.objects.get(pk=run.pk).finished_at > an_hour_ago  # freshness sees the latest attempt
 
 
 def test_daily_budget_is_never_overspent(fake, settings):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from celery.exceptions import Retry
@@ -15,6 +15,17 @@ from legislation.sync import bill_ids_to_poll, scope_lock, sessions_close
 from legislation.sync.plan import sync_plan
 from recommendations.tasks import sync_tracked
 from tests.factories import BillFactory, BillLinkFactory, LegislativeSessionFactory
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Sets the day the code under test sees as today (``timezone.now`` at noon UTC that day)."""
+
+    def set_today(today: date) -> None:
+        moment = datetime.combine(today, time(12), tzinfo=UTC)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return set_today
 
 
 @pytest.fixture
@@ -34,11 +45,15 @@ def test_fan_out_without_keys_records_one_skipped_run_per_source(fake, demo_bill
     skipped = ImportRun.objects.filter(status=ImportRunStatus.SKIPPED)
     assert sorted(skipped.values_list("source", flat=True)) == ["congress", "legiscan", "openstates"]
     assert all("no key: set" in run.note for run in skipped)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    skipped.update(started_at=an_hour_ago, finished_at=an_hour_ago)
     sync_tracked(["openstates", "legiscan", "congress"])
-    assert skipped.count() == 3  # the next hour refreshes those runs
+    assert skipped.count() == 3  # the next hour refreshes those runs, so freshness sees the attempt
+    assert all(run.finished_at > an_hour_ago for run in skipped)
 
 
-def test_fan_out_sends_one_task_per_source_and_jurisdiction_of_bills_worth_polling(fake, demo_bills, sent):
+def test_fan_out_sends_one_task_per_source_and_jurisdiction_of_bills_worth_polling(fake, demo_bills, sent, clock):
+    clock(date(2026, 11, 27))  # the snapshot's day: the 119th Congress (HR 27) is on, 2017-2018 long over
     ca = Bill.objects.get(jurisdiction__code="ca", identifier="AB 701")
     ca_old = Bill.objects.get(jurisdiction__code="ca", identifier="SB 180")  # 2017-2018: over long ago
     us = Bill.objects.get(jurisdiction__code="us", identifier="HR 27")
@@ -89,10 +104,12 @@ def test_scope_task_does_not_retry_data_errors(fake, demo_bills, monkeypatch):
     assert result["status"] == ImportRunStatus.FAILED
 
 
-def test_retry_countdown_backs_off_with_jitter():
-    assert tasks.retry_countdown(0, 12.0) == 12.0
-    for retries in range(5):
-        assert 0 <= tasks.retry_countdown(retries, None) <= min(600, 30 * 2**retries)
+def test_retry_countdown_backs_off_with_jitter(monkeypatch):
+    assert tasks.retry_countdown(0, 12.0) == 12.0  # the source's Retry-After, as sent
+    drawn: list[tuple[float, float]] = []
+    monkeypatch.setattr(tasks.random, "uniform", lambda low, high: drawn.append((low, high)) or high / 2)
+    assert [tasks.retry_countdown(retries, None) for retries in range(7)] == [15, 30, 60, 120, 240, 300, 300]
+    assert drawn == [(0, 30), (0, 60), (0, 120), (0, 240), (0, 480), (0, 600), (0, 600)]  # full jitter, capped
 
 
 def test_exports_are_queued_once_per_minute(monkeypatch):
