@@ -109,7 +109,7 @@ def redact(url: str | httpx.URL) -> str:
 # --- Budgets ------------------------------------------------------------------------------------------------------
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
@@ -152,7 +152,7 @@ class CacheQuota:
     limit: int
     period: str
     initial: Callable[[], int] | None = None
-    now: Callable[[], datetime] = _utcnow
+    now: Callable[[], datetime] = utcnow
 
     def _key(self) -> tuple[str, float]:
         bucket, left = _period(self.period, self.now())
@@ -316,7 +316,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or _utcnow())).total_seconds())
+    return max(0.0, (when - (now or utcnow())).total_seconds())
 
 
 # --- The client ---------------------------------------------------------------------------------------------------

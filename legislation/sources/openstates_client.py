@@ -13,7 +13,8 @@ before the parameter and be missed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.conf import settings
 
 from legislation.choices import Source
 
-from .http import CacheQuota, MalformedResponse, RateLimiter, SourceClient
+from .http import CacheQuota, MalformedResponse, RateLimiter, SourceClient, utcnow
 
 BILL_INCLUDES = ("actions", "sponsorships", "sources", "abstracts")
 MAX_PER_PAGE = 20
@@ -34,14 +35,18 @@ def format_updated_since(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def openstates_limiter() -> RateLimiter:
+def openstates_limiter(
+    *, now: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep
+) -> RateLimiter:
+    """The budgets of the key (a minute's, which is waited for, and a day's) on a clock: `now` and `sleep`."""
     return RateLimiter(
         Source.OPENSTATES.value,
         quotas=(
-            CacheQuota("openstates", settings.OPENSTATES_RATE_PER_MINUTE, "minute"),
-            CacheQuota("openstates", settings.OPENSTATES_RATE_PER_DAY, "day"),
+            CacheQuota("openstates", settings.OPENSTATES_RATE_PER_MINUTE, "minute", now=now),
+            CacheQuota("openstates", settings.OPENSTATES_RATE_PER_DAY, "day", now=now),
         ),
         max_wait=settings.SYNC_RATE_MAX_WAIT,
+        sleep=sleep,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
@@ -119,20 +119,7 @@ def clean_cache():
     cache.clear()
 
 
-def test_per_minute_budget_waits_for_the_next_minute(clean_cache):
-    now = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
-    clock = [now]
-    quota = CacheQuota("t", 2, "minute", now=lambda: clock[0])
-    waited: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waited.append(seconds)
-        clock[0] += timedelta(seconds=seconds)
-
-    limiter = RateLimiter("t", quotas=(quota,), max_wait=65, sleep=sleep)
-    for _ in range(3):
-        limiter.acquire()
-    assert waited == [30.0]
+# The per-minute budget's wait is tested through a real sync: test_openstates_sync.py.
 
 
 def test_spent_day_is_budget_exhausted(clean_cache):

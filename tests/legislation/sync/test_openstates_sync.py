@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from legislation.models import Bill, BillAction, ImportRun, ImportRunStatus, SourceCursor
 from legislation.sources.http import TransientSourceError
+from legislation.sources.openstates_client import OpenStatesClient, openstates_limiter
 from legislation.sync import openstates_sync
 
 pytestmark = pytest.mark.usefixtures("demo_bills")
@@ -195,6 +196,25 @@ def test_daily_budget_is_never_overspent(fake, settings):
     assert "250" not in run.note
     assert "1 requests per day" in run.note
     assert fake.count("openstates") == 1
+
+
+def test_per_minute_budget_waits_for_the_next_minute(fake, settings):
+    settings.OPENSTATES_RATE_PER_MINUTE = 1
+    clock = [datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)]
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        clock[0] += timedelta(seconds=seconds)
+
+    def client() -> OpenStatesClient:
+        return OpenStatesClient.from_settings(limiter=openstates_limiter(now=lambda: clock[0], sleep=sleep))
+
+    for _ in range(2):  # one request each: the second is the minute's second
+        run = openstates_sync(jurisdiction="ca", bill_ids=[ca_bill().pk], client_factory=client)
+        assert run.status == ImportRunStatus.SUCCEEDED, run.errors
+    assert waited == [30.0]  # from 12:00:30 to 12:01:00
+    assert fake.count("openstates") == 2
 
 
 def test_bulk_backfill_downloads_and_imports_a_session_zip(jurisdictions):
