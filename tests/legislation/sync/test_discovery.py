@@ -53,7 +53,12 @@ def test_search_per_jurisdiction(fake, demo_bills, search):
     search.jurisdictions.set(Jurisdiction.objects.filter(code__in=["ca", "tx"]))
     run = discovery_run(search=search, source="openstates")
     assert run.requests == 2
-    assert set(TriageCandidate.objects.values_list("bill__jurisdiction__code", flat=True)) <= {"ca", "tx"}
+    assert [entry["query"]["jurisdiction"] for entry in fake.log] == [
+        ["ocd-jurisdiction/country:us/state:ca/government"],
+        ["ocd-jurisdiction/country:us/state:tx/government"],
+    ]
+    queued = set(TriageCandidate.objects.values_list("bill__jurisdiction__code", "bill__identifier"))
+    assert queued == {("ca", "AB 701"), ("tx", "HB 6"), ("tx", "HB 362")}  # the matches there, none elsewhere
 
 
 def test_legiscan_search_fetches_only_new_bills(fake, jurisdictions, search):
