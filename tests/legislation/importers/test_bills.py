@@ -24,6 +24,7 @@ from legislation.models import (
     BillSponsorship,
     ImportRun,
     ImportRunStatus,
+    Jurisdiction,
     LegislativeSession,
     StageChange,
 )
@@ -370,6 +371,58 @@ def test_session_ended_by_a_later_session_kills_its_pending_bills(tmp_path: Path
     again = run_import("openstates", tmp_path / "old.json")
     pending.refresh_from_db()
     assert (again.unchanged, pending.stage) == (1, "died")
+
+
+def test_where_bills_carry_over_pending_bills_of_an_ended_session_are_carried_over(tmp_path: Path) -> None:
+    Jurisdiction.objects.filter(code="ny").update(carries_over=True)
+    run_import("openstates", write_json(tmp_path / "old.json", page(demo_bill("ny", "S 5448"))))
+    later = demo_bill("ny", "S 5448") | {"id": "ocd-bill/ny-2027-s-1", "identifier": "S 1", "session": "2027-2028"}
+    run = run_import("openstates", write_json(tmp_path / "new.json", page(later)))
+    pending = Bill.objects.get(identifier="S 5448")  # moved when the later session made its session over
+    assert (pending.stage, pending.furthest_stage) == ("carried_over", "in_committee")
+    assert StageChange.objects.get(bill=pending, import_run=run).to_stage == "carried_over"
+    assert run_import("openstates", tmp_path / "old.json").unchanged == 1  # the same judgement, bill by bill
+    # A bill of the ended session imported for the first time is judged by the same rule.
+    first_seen = demo_bill("ny", "S 5448") | {"id": "ocd-bill/ny-2025-s-2", "identifier": "S 2"}
+    run_import("openstates", write_json(tmp_path / "first_seen.json", page(first_seen)))
+    assert Bill.objects.get(identifier="S 2").stage == "carried_over"
+
+
+def test_imports_never_touch_the_editorial_fields(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "s756.json", page(demo_bill("us", "S 756")))
+    run_import("openstates", path)
+    editorial = {"popular_title": "First Step Act", "staff_notes": "Checked against the enrolled text."}
+    Bill.objects.update(**editorial)
+    changed = demo_bill("us", "S 756") | {"title": "Renamed"}
+    changed["actions"].append(action(len(changed["actions"]), "2026-01-05", "upper", "Noted in the record"))
+    light = {key: value for key, value in changed.items() if key not in ("actions", "sponsorships", "sources")}
+    light["title"] = "Renamed again"
+    for payload in (changed, light):  # a full record that changed, then one without its actions
+        assert run_import("openstates", write_json(path, page(payload))).updated == 1
+        assert Bill.objects.values("popular_title", "staff_notes").get() == editorial
+
+
+def test_congress_list_entry_updates_the_bill_and_keeps_its_actions_and_sponsors(tmp_path: Path) -> None:
+    run_import("congress", *S1947)
+    bill = Bill.objects.get()
+    actions = list(bill.actions.values_list("order", "date", "description"))
+    sponsors = list(bill.sponsorships.values_list("name", flat=True))
+    assert actions
+    assert sponsors
+    detail = load(S1947[0])["bill"]
+    entry = {key: detail[key] for key in ("congress", "type", "number", "originChamber", "originChamberCode")}
+    entry |= {
+        "title": "OCTOPUS Act of 2025 (listed)",
+        "latestAction": detail["latestAction"],
+        "updateDate": "2025-09-01T00:00:00Z",
+        "url": "https://api.congress.gov/v3/bill/119/s/1947?format=json",
+    }
+    run = run_import("congress", write_json(tmp_path / "list.json", {"bills": [entry]}))
+    assert (run.updated, run.failed) == (1, 0)
+    bill.refresh_from_db()
+    assert bill.title == "OCTOPUS Act of 2025 (listed)"
+    assert list(bill.actions.values_list("order", "date", "description")) == actions
+    assert list(bill.sponsorships.values_list("name", flat=True)) == sponsors
 
 
 def test_session_a_record_says_ended_makes_its_bills_die(tmp_path: Path) -> None:
