@@ -118,6 +118,11 @@ class BillLinkFilter(FilterSet):
         base_field=forms.ChoiceField(choices=Stage.choices),
         help_text="Bill's current stage; repeatable.",
     )
+    session = django_filters.CharFilter(
+        field_name="bill__session__identifier",
+        max_length=100,
+        help_text="Bill's session identifier as the sources name it: 118.",
+    )
     created_since = DateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Links made at or after this ISO 8601 time."
     )
@@ -128,7 +133,7 @@ class BillLinkFilter(FilterSet):
 
     class Meta:
         model = BillLink
-        fields = ["recommendation", "audience", "bill", "jurisdiction", "effect", "stage"]
+        fields = ["recommendation", "audience", "bill", "jurisdiction", "effect", "stage", "session"]
 
     def filter_recommendation(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         return queryset.filter(recommendation_q(value, "recommendation__")) if value else queryset

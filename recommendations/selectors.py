@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from legislation.models import Bill, StageChange
+from legislation.choices import Stage
+from legislation.models import Bill, BillAction, Jurisdiction, LegislativeSession, StageChange
 
-from .models import Audience, BillLink, Progress, Recommendation, Report, TriageCandidate
+from .models import (
+    Audience,
+    BillLink,
+    Effect,
+    Progress,
+    ProgressStatus,
+    Recommendation,
+    Report,
+    TriageCandidate,
+)
 
 
 def report_current() -> Report | None:
@@ -85,6 +97,244 @@ def progress_list() -> QuerySet[Progress]:
     return Progress.objects.select_related("recommendation", "jurisdiction").order_by(
         "recommendation__audience__order", "recommendation__order", "jurisdiction__code"
     )
+
+
+# --- Dashboards: where the recommendations stand, by jurisdiction and over time ---------------------------------
+
+# Statuses in bars, legends and tables: from done to undone, then nothing.
+STATUS_ORDER: tuple[str, ...] = (
+    ProgressStatus.ACHIEVED,
+    ProgressStatus.PARTIAL,
+    ProgressStatus.IN_PROGRESS,
+    ProgressStatus.STALLED,
+    ProgressStatus.AT_RISK,
+    ProgressStatus.REGRESSED,
+    ProgressStatus.NO_ACTION,
+)
+# The overall map shows each jurisdiction by its most pressing status, in this precedence: losses and threats
+# first (the tracker shows them as prominently as progress), then what was won, then what is still moving.
+PRESSING_ORDER: tuple[str, ...] = (
+    ProgressStatus.REGRESSED,
+    ProgressStatus.AT_RISK,
+    ProgressStatus.ACHIEVED,
+    ProgressStatus.PARTIAL,
+    ProgressStatus.IN_PROGRESS,
+    ProgressStatus.STALLED,
+    ProgressStatus.NO_ACTION,
+)
+THREATS = frozenset({ProgressStatus.REGRESSED, ProgressStatus.AT_RISK})
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCount:
+    """How many places (or recommendations) have a status; `start` is the sum of the counts before it in
+    STATUS_ORDER, so that a stacked bar draws each segment from `start` to `start + count`."""
+
+    status: str
+    label: str
+    count: int
+    start: int
+
+
+def status_counts(statuses: Iterable[str], *, total: int) -> list[StatusCount]:
+    """How many of `total` places have each status, in STATUS_ORDER; places without a status are `no_action`."""
+    counter = Counter(status for status in statuses if status != ProgressStatus.NO_ACTION)
+    counter[ProgressStatus.NO_ACTION] = max(total - sum(counter.values()), 0)
+    counts, start = [], 0
+    for status in STATUS_ORDER:
+        counts.append(StatusCount(status, ProgressStatus(status).label, counter[status], start))
+        start += counter[status]
+    return counts
+
+
+def most_pressing(counts: Iterable[StatusCount]) -> str:
+    """The first status in PRESSING_ORDER that has a count."""
+    present = {item.status for item in counts if item.count}
+    return next((status for status in PRESSING_ORDER if status in present), ProgressStatus.NO_ACTION)
+
+
+def recommendation_list_current() -> list[Recommendation]:
+    """The current report's recommendations and their sub-items, in the report's order (each sub-item after its
+    recommendation), with audience and parent. One query."""
+    current = Report.objects.order_by("-published").values("pk")[:1]
+    recommendations = list(
+        Recommendation.objects.filter(report=Subquery(current)).select_related("audience", "parent", "report")
+    )
+
+    def position(recommendation: Recommendation) -> tuple[int, int, bool, int]:
+        top = recommendation.parent or recommendation
+        return (recommendation.audience.order, top.order, recommendation.parent_id is not None, recommendation.order)
+
+    return sorted(recommendations, key=position)
+
+
+def recommendation_get(*, code: str) -> Recommendation | None:
+    """A recommendation (or sub-item) by its code, in the newest report that has it, with what its page shows."""
+    return (
+        Recommendation.objects.select_related("audience", "report", "parent")
+        .prefetch_related(Prefetch("children", queryset=Recommendation.objects.order_by("order")))
+        .filter(code=code)
+        .order_by("-report__published")
+        .first()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressGrid:
+    """Where some recommendations stand in every legislature (states, DC, territories, Congress). A pair without a
+    Progress row has no action."""
+
+    jurisdictions: list[Jurisdiction]
+    cells: dict[tuple[int, int], Progress]
+
+    def get(self, recommendation_id: int, jurisdiction_id: int) -> Progress | None:
+        return self.cells.get((recommendation_id, jurisdiction_id))
+
+    def status(self, recommendation_id: int, jurisdiction_id: int) -> str:
+        progress = self.get(recommendation_id, jurisdiction_id)
+        return progress.status if progress else ProgressStatus.NO_ACTION
+
+    def recommendation_counts(self, recommendation_id: int) -> list[StatusCount]:
+        """Jurisdictions per status for one recommendation, nationwide."""
+        statuses = [progress.status for (rec_id, _), progress in self.cells.items() if rec_id == recommendation_id]
+        return status_counts(statuses, total=len(self.jurisdictions))
+
+    def jurisdiction_counts(self, jurisdiction_id: int, *, recommendations: int) -> list[StatusCount]:
+        """Recommendations per status in one jurisdiction, out of `recommendations`."""
+        statuses = [progress.status for (_, j_id), progress in self.cells.items() if j_id == jurisdiction_id]
+        return status_counts(statuses, total=recommendations)
+
+
+def progress_grid(*, recommendations: Iterable[Recommendation]) -> ProgressGrid:
+    """The status of these recommendations in every legislature, the legislatures by name. Two queries."""
+    jurisdictions = list(Jurisdiction.objects.legislatures().order_by("name"))
+    rows = Progress.objects.filter(
+        recommendation_id__in=[recommendation.pk for recommendation in recommendations],
+        jurisdiction_id__in=[jurisdiction.pk for jurisdiction in jurisdictions],
+    )
+    return ProgressGrid(jurisdictions, {(row.recommendation_id, row.jurisdiction_id): row for row in rows})
+
+
+@dataclass(frozen=True, slots=True)
+class MonthStanding:
+    month: date  # its first day
+    counts: list[StatusCount]
+
+
+def progress_by_month(
+    *, recommendation: Recommendation, jurisdictions: Sequence[Jurisdiction], today: date | None = None
+) -> list[MonthStanding]:
+    """How many of `jurisdictions` had each status for `recommendation` at the end of each month, from the month of
+    its first recorded progress to this month, from the progress history (a deleted row counts as no action).
+    One query."""
+    rows = list(
+        Progress.history.filter(
+            recommendation_id=recommendation.pk,
+            jurisdiction_id__in=[jurisdiction.pk for jurisdiction in jurisdictions],
+        )
+        .order_by("history_date", "history_id")
+        .values_list("id", "history_date", "history_type", "status")
+    )
+    if not rows:
+        return []
+    today = today or timezone.localdate()
+    month = timezone.localtime(rows[0][1]).date().replace(day=1)
+    statuses: dict[int, str] = {}
+    standings, index = [], 0
+    while month <= today:
+        following = (month + timedelta(days=32)).replace(day=1)
+        end = timezone.make_aware(datetime.combine(following, time.min))
+        while index < len(rows) and rows[index][1] < end:
+            pk, _, history_type, status = rows[index]
+            if history_type == "-":
+                statuses.pop(pk, None)
+            else:
+                statuses[pk] = status
+            index += 1
+        standings.append(MonthStanding(month, status_counts(statuses.values(), total=len(jurisdictions))))
+        month = following
+    return standings
+
+
+def recommendation_links(*, recommendation: Recommendation) -> QuerySet[BillLink]:
+    """The links of one recommendation with their bills, most recent action first (filter it with BillLinkFilter)."""
+    return (
+        BillLink.objects.for_list()
+        .filter(recommendation=recommendation)
+        .order_by(F("bill__latest_action_date").desc(nulls_last=True), "bill__jurisdiction__code", "bill_id")
+    )
+
+
+def link_filter_options(*, recommendation: Recommendation) -> dict[str, list[tuple[str, str]]]:
+    """The values the filters of a recommendation's bills can take, as (value, label): the jurisdictions,
+    sessions, stages and effects of its linked bills. One query."""
+    rows = recommendation_links(recommendation=recommendation).values_list(
+        "bill__jurisdiction__code",
+        "bill__jurisdiction__name",
+        "bill__session__identifier",
+        "bill__session__name",
+        "bill__stage",
+        "effect",
+    )
+    jurisdictions, sessions, stages, effects = {}, {}, set(), set()
+    for code, name, session, session_name, stage, effect in rows:
+        jurisdictions[code] = name
+        sessions.setdefault(session, set()).add(f"{code.upper()} {session_name or session}")
+        stages.add(stage)
+        effects.add(effect)
+    return {
+        "jurisdiction": sorted(jurisdictions.items(), key=lambda item: item[1]),
+        "session": sorted(
+            ((session, f"{session} ({', '.join(sorted(names))})") for session, names in sessions.items()),
+            reverse=True,
+        ),
+        "stage": [(stage.value, stage.label) for stage in Stage if stage in stages],
+        "effect": [(effect.value, effect.label) for effect in Effect if effect in effects],
+    }
+
+
+def progress_for_jurisdiction(*, jurisdiction: Jurisdiction) -> dict[int, Progress]:
+    """The progress rows of one jurisdiction by recommendation id. One query."""
+    return {row.recommendation_id: row for row in Progress.objects.filter(jurisdiction=jurisdiction)}
+
+
+def jurisdiction_links(*, jurisdiction: Jurisdiction) -> list[BillLink]:
+    """The links of the bills of one jurisdiction, most recent action first, with each bill's actions and stage
+    changes (for the dates of its stage bar). Four queries."""
+    return list(
+        BillLink.objects.for_list()
+        .filter(bill__jurisdiction=jurisdiction)
+        .prefetch_related(
+            Prefetch("bill__actions", queryset=BillAction.objects.order_by("order")),
+            Prefetch("bill__stage_changes", queryset=StageChange.objects.order_by("seen_at", "id")),
+        )
+        .order_by(F("bill__latest_action_date").desc(nulls_last=True), "bill_id", "recommendation_id")
+    )
+
+
+def jurisdiction_sessions(*, jurisdiction: Jurisdiction) -> list[tuple[LegislativeSession, bool]]:
+    """The jurisdiction's sessions, newest first, each with whether it is over (`LegislativeSession.is_over`,
+    judged against its siblings loaded once). One query."""
+    sessions = list(LegislativeSession.objects.filter(jurisdiction=jurisdiction))
+    return [(session, session.is_over(siblings=sessions)) for session in sessions]
+
+
+def change_list_latest(
+    *, jurisdictions: Iterable[str] = (), limit: int = 10, threats_first: bool = True
+) -> list[dict[str, Any]]:
+    """The latest changes (newest first, `change_list_recent`), threats first unless `threats_first` is false: each
+    row says `threat` when it is a progress change to regressed or at risk, or a stage change of a bill linked as
+    regressing. Three queries."""
+    rows = change_list_recent(jurisdictions=jurisdictions, limit=limit).rows
+    bill_ids = {row["bill"] for row in rows if row["kind"] == "stage"}
+    regressing = set(
+        BillLink.objects.filter(bill_id__in=bill_ids, effect=Effect.REGRESSES)
+        .order_by()
+        .values_list("bill_id", flat=True)
+    )
+    for row in rows:
+        row["threat"] = row["to_status"] in THREATS or row["bill"] in regressing
+    return sorted(rows, key=lambda row: not row["threat"]) if threats_first else rows
 
 
 # --- The changefeed ---------------------------------------------------------------------------------------------

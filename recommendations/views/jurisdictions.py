@@ -1,7 +1,105 @@
-"""Page to be built."""
+"""A jurisdiction's page (`/jurisdictions/<code>/`): where every recommendation stands there and why, the bills
+behind each status, its sessions, and what changed there lately."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from legislation.models import Jurisdiction
+from legislation.selectors import bill_stage_dates, data_freshness
+
+from ..models import ProgressStatus
+from ..selectors import (
+    change_list_latest,
+    jurisdiction_links,
+    jurisdiction_sessions,
+    progress_for_jurisdiction,
+    recommendation_list_current,
+)
+from .common import api_url, csv_response, csv_url, wants_csv
+
+TIMELINE_LENGTH = 20
 
 
 def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
-    raise Http404("Not built yet.")
+    jurisdiction = get_object_or_404(Jurisdiction, code=code.lower())
+    progress = progress_for_jurisdiction(jurisdiction=jurisdiction)
+    links = jurisdiction_links(jurisdiction=jurisdiction)
+    stage_dates: dict[int, dict] = {}
+    for link in links:
+        if link.bill_id not in stage_dates:
+            stage_dates[link.bill_id] = bill_stage_dates(bill=link.bill)
+        link.stage_dates = stage_dates[link.bill_id]
+    rows = []
+    for recommendation in recommendation_list_current():
+        row_progress = progress.get(recommendation.pk)
+        rows.append(
+            {
+                "recommendation": recommendation,
+                "progress": row_progress,
+                "status": row_progress.status if row_progress else ProgressStatus.NO_ACTION,
+                "links": [link for link in links if link.recommendation_id == recommendation.pk],
+            }
+        )
+    if wants_csv(request):
+        return _csv(request, jurisdiction, rows)
+    context = {
+        "jurisdiction": jurisdiction,
+        "rows": rows,
+        "linked_rows": [row for row in rows if row["links"]],
+        "links_count": len(links),
+        "sessions": jurisdiction_sessions(jurisdiction=jurisdiction),
+        "changes": change_list_latest(jurisdictions=[jurisdiction.code], limit=TIMELINE_LENGTH, threats_first=False),
+        "freshness": data_freshness(),
+        "status_csv_url": csv_url(request, table="status"),
+        "status_api_url": api_url("progress-list", jurisdiction=jurisdiction.code),
+        "bills_csv_url": csv_url(request, table="bills"),
+        "bills_api_url": api_url("billlink-list", jurisdiction=jurisdiction.code),
+        "changes_api_url": api_url("changes", jurisdiction=jurisdiction.code),
+    }
+    return render(request, "recommendations/jurisdiction.html", context)
+
+
+def _csv(request: HttpRequest, jurisdiction: Jurisdiction, rows: list[dict]) -> HttpResponse:
+    if request.GET.get("table") == "bills":
+        return csv_response(
+            f"{jurisdiction.code}-bills.csv",
+            ["recommendation", "jurisdiction", "session", "identifier", "title", "effect", "stage", "furthest_stage",
+             "latest_action_date", "latest_action_description", "rationale", "url"],
+            (
+                [
+                    row["recommendation"].code,
+                    jurisdiction.code,
+                    link.bill.session.identifier,
+                    link.bill.identifier,
+                    link.bill.title,
+                    link.effect,
+                    link.bill.stage,
+                    link.bill.furthest_stage,
+                    link.bill.latest_action_date,
+                    link.bill.latest_action_description,
+                    link.rationale,
+                    request.build_absolute_uri(link.bill.get_absolute_url()),
+                ]
+                for row in rows
+                for link in row["links"]
+            ),
+        )  # fmt: skip
+    return csv_response(
+        f"{jurisdiction.code}-progress.csv",
+        ["recommendation", "title", "jurisdiction", "status", "basis", "reason", "evidence_url", "updated_at"],
+        (
+            [
+                row["recommendation"].code,
+                row["recommendation"].title,
+                jurisdiction.code,
+                row["status"],
+                row["progress"].basis if row["progress"] else "",
+                row["progress"].reason if row["progress"] else "",
+                row["progress"].evidence_url if row["progress"] else "",
+                row["progress"].updated_at.isoformat() if row["progress"] else None,
+            ]
+            for row in rows
+        ),
+    )

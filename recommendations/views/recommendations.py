@@ -1,7 +1,190 @@
-"""Page to be built."""
+"""A recommendation's page (`/recommendations/<code>/`): its words, its map, the bills linked to it (filtered by
+the links FilterSet the API uses, so the page and its API link return the same rows), and how many jurisdictions
+had each status at the end of each month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+from ..filters import BillLinkFilter
+from ..models import ProgressStatus
+from ..selectors import (
+    STATUS_ORDER,
+    MonthStanding,
+    link_filter_options,
+    progress_by_month,
+    recommendation_get,
+    recommendation_links,
+)
+from .common import api_url, csv_response, csv_url, wants_csv
+from .maps import _fragment, map_context
+
+FILTERS = ("jurisdiction", "session", "stage", "effect")
+
+# The chart's frame, in SVG units.
+CHART_WIDTH, CHART_HEIGHT = 640, 240
+PLOT_LEFT, PLOT_TOP, PLOT_BOTTOM, PLOT_RIGHT = 40, 12, 208, 630
+CHART_STATUSES = [status for status in STATUS_ORDER if status != ProgressStatus.NO_ACTION]
 
 
 def recommendation_page(request: HttpRequest, code: str) -> HttpResponse:
-    raise Http404("Not built yet.")
+    recommendation = recommendation_get(code=code)
+    if recommendation is None:
+        raise Http404(f"No recommendation {code}.")
+    filterset = BillLinkFilter(data=request.GET, queryset=recommendation_links(recommendation=recommendation))
+    valid = filterset.is_valid()
+    links = list(filterset.qs) if valid else []
+    table = request.GET.get("table")
+    if wants_csv(request) and table != "history":
+        return _links_csv(request, recommendation.code, links)
+    context = {
+        "recommendation": recommendation,
+        "links": links,
+        "errors": filterset.errors,
+        "options": link_filter_options(recommendation=recommendation),
+        "selected": {name: request.GET.get(name, "") for name in FILTERS},
+        "filtered": any(request.GET.get(name) for name in FILTERS),
+        "csv_url": csv_url(request, table="bills"),
+        "api_url": api_url(
+            "billlink-list", recommendation=recommendation.code, **{name: request.GET.get(name) for name in FILTERS}
+        ),
+    }
+    if _fragment(request):
+        response = render(request, "partials/dash_links_table.html", context, status=400 if not valid else 200)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    maps = map_context(recommendation=recommendation)
+    months = progress_by_month(recommendation=recommendation, jurisdictions=maps["grid"].jurisdictions)
+    if wants_csv(request):
+        return csv_response(
+            f"{recommendation.code}-history.csv",
+            ["month", *STATUS_ORDER],
+            ([month.month.strftime("%Y-%m"), *(item.count for item in month.counts)] for month in months),
+        )
+    context.update(
+        maps,
+        months=months,
+        chart=month_chart(months, total=len(maps["grid"].jurisdictions)),
+        history_csv_url=csv_url(request, table="history"),
+        history_api_url=api_url("changes", kind="progress"),
+        status_labels=[ProgressStatus(status).label for status in STATUS_ORDER],
+        map_api_url=api_url("progress-list", recommendation=recommendation.code),
+    )
+    response = render(request, "recommendations/recommendation.html", context, status=400 if not valid else 200)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _links_csv(request: HttpRequest, code: str, links: list) -> HttpResponse:
+    return csv_response(
+        f"{code}-bills.csv",
+        ["recommendation", "jurisdiction", "session", "identifier", "title", "effect", "stage", "furthest_stage",
+         "latest_action_date", "latest_action_description", "rationale", "url"],
+        (
+            [
+                code,
+                link.bill.jurisdiction.code,
+                link.bill.session.identifier,
+                link.bill.identifier,
+                link.bill.title,
+                link.effect,
+                link.bill.stage,
+                link.bill.furthest_stage,
+                link.bill.latest_action_date,
+                link.bill.latest_action_description,
+                link.rationale,
+                request.build_absolute_uri(link.bill.get_absolute_url()),
+            ]
+            for link in links
+        ),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    status: str
+    label: str
+    count: int
+    y: float
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    x: float
+    width: float
+    center: float
+    label: str  # shown under the column, or "" when months are too many to label each
+    title: str  # the month and its counts, for a tooltip
+    segments: list[Segment]
+
+
+def month_chart(months: list[MonthStanding], *, total: int) -> dict | None:
+    """A stacked column per month of the jurisdictions with a status other than no action, scaled to the highest
+    month; the geometry only (the template draws it). None when there is no history."""
+    if not months:
+        return None
+    highest = max(sum(item.count for item in month.counts if item.status in CHART_STATUSES) for month in months)
+    top = max(_nice_ceiling(highest), 1)
+    scale = (PLOT_BOTTOM - PLOT_TOP) / top
+    slot = (PLOT_RIGHT - PLOT_LEFT) / len(months)
+    every = ceil(len(months) / 12)
+    width = min(slot * 0.7, 48)
+    columns = []
+    for index, month in enumerate(months):
+        segments = [
+            Segment(
+                item.status,
+                item.label,
+                item.count,
+                round(PLOT_BOTTOM - (item.start + item.count) * scale, 2),
+                round(item.count * scale, 2),
+            )
+            for item in month.counts
+            if item.status in CHART_STATUSES and item.count
+        ]
+        counts = ", ".join(f"{item.count} {item.label.lower()}" for item in month.counts if item.count)
+        columns.append(
+            Column(
+                x=round(PLOT_LEFT + index * slot + (slot - width) / 2, 2),
+                width=round(width, 2),
+                center=round(PLOT_LEFT + index * slot + slot / 2, 2),
+                label=month.month.strftime("%b %Y") if index % every == 0 else "",
+                title=f"{month.month.strftime('%B %Y')}: {counts}",
+                segments=segments,
+            )
+        )
+    ticks = [{"value": value, "y": round(PLOT_BOTTOM - value * scale, 2)} for value in _tick_values(top)]
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": PLOT_LEFT,
+        "right": PLOT_RIGHT,
+        "bottom": PLOT_BOTTOM,
+        "label_y": PLOT_BOTTOM + 18,
+        "columns": columns,
+        "ticks": ticks,
+        "total": total,
+        "legend": [{"status": status, "label": ProgressStatus(status).label} for status in CHART_STATUSES],
+    }
+
+
+def _nice_ceiling(value: int) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50 ... at least `value` (a round top for the axis)."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor >= value:
+                return step * factor
+        step *= 10
+
+
+def _tick_values(top: int) -> list[int]:
+    """0, the top, and a round step between (at most five lines)."""
+    step = max(1, _nice_ceiling(ceil(top / 4)))
+    return list(range(0, top + 1, step)) if top % step == 0 else [*range(0, top, step), top]
