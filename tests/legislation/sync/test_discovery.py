@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 import pytest
@@ -74,6 +75,27 @@ def test_legiscan_search_fetches_only_new_bills(fake, jurisdictions, search):
     fake.reset_counts()
     discovery_run(search=search, source="legiscan")
     assert fake.count("legiscan", "getBill") == 0  # stored now: no detail request
+
+
+def test_legiscan_search_fetches_at_most_discovery_max_new_bills_a_run(fake, jurisdictions, search, settings):
+    settings.DISCOVERY_MAX_NEW_BILLS = 2
+    template = fake.legiscan_bills["230084"]
+    for n in (1, 2, 3):  # three bills the tracker does not store yet: HB 10, HB 20, HB 30
+        bill = copy.deepcopy(template) | {"bill_id": 900000 + n, "bill_number": f"HB{n}0"}
+        fake.legiscan_bills[str(bill["bill_id"])] = bill
+    fake.legiscan_search_hits = [
+        {"relevance": relevance, "bill_id": bill_id, "change_hash": "0" * 32}
+        for relevance, bill_id in ((50, 900001), (90, 900002), (70, 900003))
+    ]
+    run = discovery_run(search=search, source="legiscan")
+    assert fake.count("legiscan", "getBill") == 2
+    assert run.inserted == 2
+    assert "1 more new bills left for the next runs" in run.note
+    assert set(TriageCandidate.objects.values_list("bill__identifier", flat=True)) == {"HB 20", "HB 30"}  # best
+    fake.reset_counts()
+    discovery_run(search=search, source="legiscan")  # the next run fetches the one left
+    assert fake.count("legiscan", "getBill") == 1
+    assert TriageCandidate.objects.count() == 3
 
 
 def test_congress_matches_titles_of_updated_bills(fake, jurisdictions, search):

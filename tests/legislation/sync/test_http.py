@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -23,6 +24,9 @@ from legislation.sources.http import (
 )
 from legislation.sources.legiscan_client import LegiScanClient
 from legislation.sources.openstates_client import OpenStatesClient
+from legislation.sync import congress_sync, legiscan_sync, openstates_sync
+
+from .fake_sources import CONGRESS_KEY, LEGISCAN_KEY, OPENSTATES_KEY
 
 
 def openstates(sleeps: list[float], **kwargs) -> OpenStatesClient:
@@ -69,6 +73,21 @@ def test_errors_name_the_url_without_the_key(fake):
     assert "key=***" in str(raised.value)
     assert "ls-test-key" not in str(raised.value)
     assert redact("https://x/?api_key=secret&format=json") == "https://x/?api_key=***&format=json"
+
+
+def test_keys_never_appear_in_logs(fake, ak_bill, s1947, caplog):
+    caplog.set_level(logging.INFO)  # the level the settings give the root logger
+    for source in ("openstates", "legiscan", "congress"):
+        fake.fail(source, "500", times=1)  # retried: each retry is logged with the URL
+    openstates_sync(jurisdiction="ak", bill_ids=[ak_bill.pk])
+    legiscan_sync(jurisdiction="ak", bill_ids=[ak_bill.pk])
+    congress_sync(bill_ids=[s1947.pk])
+    fake.fail("legiscan", "500", times=5)  # and one that fails for good
+    with pytest.raises(TransientSourceError):
+        legiscan_sync(jurisdiction="ak", bill_ids=[ak_bill.pk])
+    assert caplog.text.count("attempt 1 failed") >= 4
+    for key in (OPENSTATES_KEY, LEGISCAN_KEY, CONGRESS_KEY):
+        assert key not in caplog.text
 
 
 def test_legiscan_error_envelope_is_an_error_though_http_says_200(fake):

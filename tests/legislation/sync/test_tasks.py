@@ -14,7 +14,7 @@ from legislation.models import Bill, BillExternalId, ImportRun, ImportRunStatus,
 from legislation.sync import bill_ids_to_poll, scope_lock, sessions_close
 from legislation.sync.plan import sync_plan
 from recommendations.tasks import sync_tracked
-from tests.factories import BillFactory, BillLinkFactory, LegislativeSessionFactory
+from tests.factories import BillFactory, BillLinkFactory, JurisdictionFactory, LegislativeSessionFactory
 
 
 @pytest.fixture
@@ -160,6 +160,17 @@ def test_session_end_check_lets_pending_bills_die(db, today):
     assert StageChange.objects.filter(bill=pending, to_stage=Stage.DIED, import_run=run, source="legiscan").exists()
     assert (run.source, run.scope, run.updated) == ("legiscan", "sessions:close", 1)
     assert sessions_close(today=today) == []  # idempotent: nothing left to close, nothing recorded
+
+
+def test_session_end_check_carries_pending_bills_over_where_bills_carry_over(db, today):
+    session = LegislativeSessionFactory(
+        jurisdiction=JurisdictionFactory(carries_over=True), identifier="2025", end_date=today - timedelta(days=1)
+    )
+    pending = BillFactory(jurisdiction=session.jurisdiction, session=session, stage=Stage.IN_COMMITTEE)
+    [run] = sessions_close(today=today)
+    pending.refresh_from_db()
+    assert (pending.stage, pending.stage_date) == (Stage.CARRIED_OVER, session.end_date)
+    assert StageChange.objects.get(bill=pending, import_run=run).to_stage == Stage.CARRIED_OVER
 
 
 def test_fan_out_sends_the_scopes_synced_longest_ago_first(fake, demo_bills, sent):
