@@ -1,4 +1,4 @@
-"""Benchmark of the public pages' server time and queries (issue: pages bench).
+"""Benchmark of the public pages: server time and SQL queries, uncached and cached.
 
     python bench/pages_bench.py [--bills 50000] [--quick] [--explain] [--check]
                                 [--uncached 50] [--cached 200] [--warmups 3]
@@ -6,27 +6,32 @@
 
 Builds a PostgreSQL database of its own (default `tracker_pages_bench`: dropped, created and migrated on every
 run) with the data of a busy tracker, then times the public pages in-process with Django's test `Client` (server
-time: the time of `client.get`, no network, DEBUG off, the Redis cache of `--redis-url`, default db 13, flushed):
+time: the time of `client.get`, no network; DEBUG off; the Redis cache of `--redis-url`, default db 13, flushed):
 
-- data: `seed` (the report and the 57 legislatures), then N bills (default 50,000) with 10 actions each spread
-  over every legislature, loaded with COPY by api_bench's loader (`api_bench.load`); two StageChanges per bill
-  (filed, then its current stage) seen over the last months; each top-level recommendation linked to 250 bills
-  with a mix of effects (one California bill linked to all of them, for the bill page); Progress for every
-  (recommendation, jurisdiction) pair, its status given by the real rule (`progress_status_from_links`) from the
-  pair's links, a few overridden by staff; and 1 to 4 history rows per pair over 8 months (Progress.history, and
-  one creation row per link in BillLink.history), so the over-time chart and the changes have months to show;
-- pages: `/`, `/map/`, `/map/?recommendation=PM-1`, `/jurisdictions/ca/`, `/recommendations/PM-1/`, a bill page
-  (a bill with 10 actions and 7 links), `/changes/` and `/feeds/changes/`;
+- data: `seed` (the report and the 57 legislatures), then N bills (default 50,000) with 10 actions each in every
+  legislature, loaded with COPY by api_bench's loader (`api_bench.load`); legislatures of unequal size: 5,000 bills
+  (a tenth of N at most) in California, 1 in Guam, the rest spread evenly; two StageChanges per bill (filed, then
+  its current stage) seen over the last 8 months; each top-level recommendation linked to 250 bills with a mix of
+  effects (one California bill linked to all of them, for the bill page, and Guam's bill to PM-1); Progress for
+  every (recommendation, jurisdiction) pair, its status given by the real rule (`progress_status_from_links`) from
+  the pair's links, one pair in 13 overridden by staff; 1 to 4 history rows per pair over 8 months
+  (Progress.history), one creation row per link (BillLink.history), so the over-time chart has months to show;
+- pages: `/`, `/map/`, `/map/?recommendation=PM-1`, `/jurisdictions/ca/` (5,000 bills), `/jurisdictions/gu/`
+  (1 bill), `/recommendations/PM-1/`, the bill page of a bill with 10 actions and 7 links, `/changes/` and
+  `/feeds/changes/`;
 - uncached: the data version is bumped before every request (`api.cache.data_version_bump()`, untimed), as after
-  any change: every cache keyed on it is cold; `--warmups` rounds, then `--uncached` rounds over all pages in turn;
-- cached: anonymous repeat requests (no cookies), `--cached` rounds over all pages in turn;
+  any change: the page cache and every other cache keyed on it are cold; `--warmups` rounds, then `--uncached`
+  rounds over all pages in turn;
+- cached: anonymous repeat requests (no cookies), `--warmups` then `--cached` rounds over all pages in turn;
 - queries per page (CaptureQueriesContext, on separate untimed requests), uncached and cached, on the full data
   and on a small data set built first in the same database (1 bill per legislature, 10 links per
   recommendation, 2 history rows per pair): equal counts show that a page's queries do not grow with the data.
 
-Prints p50, p95 and max in ms per page, the queries, and PASS/FAIL against the targets: p95 under 100 ms
-uncached and under 10 ms cached, the same queries on small and full data. A page that is not built yet (404) is
-reported as missing; one that fails as an error. With `--explain`, the 3 slowest queries of each page's uncached
+Prints, per page, p50, p95 and max in ms (uncached and cached), this process's CPU time per uncached request
+(the part of the server time that the machine's load does not inflate), the SQL time of an uncached request, the
+queries, the size, and PASS/FAIL against the targets: p95 under 100 ms uncached and under 10 ms cached, the same
+queries on small and full data (when they differ, the queries that do). A page that is not built yet (404) is
+reported as missing, one that fails as an error. With `--explain`, the 3 slowest queries of each page's uncached
 request with their EXPLAIN ANALYZE. Exit code 0, or with `--check` 1 when a page misses a target (or is missing).
 """
 
@@ -379,10 +384,13 @@ def captured(client, page: Page, *, cached: bool) -> list[dict] | None:
     return queries
 
 
-def time_pages(client, items: list[Page], *, warmups: int, uncached: int, cached: int) -> None:
-    """Uncached rounds (data version bumped, untimed, before each request), then cached rounds; pages in turn."""
+def time_pages(client, items: list[Page], *, warmups: int, uncached: int, cached: int) -> list[float]:
+    """Uncached rounds (data version bumped, untimed, before each request), then cached rounds; pages in turn.
+    Returns the machine's 1-minute load average, read at every round."""
+    loads = []
     for bump, rounds, samples in ((True, uncached, "uncached"), (False, cached, "cached")):
         for number in range(warmups + rounds):
+            loads.append(os.getloadavg()[0])
             for page in items:
                 if page.state != "ok":
                     continue
@@ -391,6 +399,7 @@ def time_pages(client, items: list[Page], *, warmups: int, uncached: int, cached
                     getattr(page, samples).append(elapsed)
                     if bump:
                         page.cpu.append(page.last_cpu)
+    return loads
 
 
 def record_queries(client, items: list[Page], prefix: str) -> None:
@@ -507,6 +516,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("PAGES_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--redis-url", default=os.environ.get("PAGES_BENCH_REDIS_URL", DEFAULT_REDIS_URL))
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it comes, in order, also into a file
     if args.quick:
         args.bills, args.warmups, args.uncached, args.cached = 2_000, 1, 10, 40
     full = Scale(bills=args.bills, links_per_recommendation=250, history_months=8, largest=min(5000, args.bills // 10))
@@ -568,11 +578,11 @@ def main() -> int:
             f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {cache_settings}"
         )
         started = time.perf_counter()
-        time_pages(client, items, warmups=args.warmups, uncached=args.uncached, cached=args.cached)
-        load = os.getloadavg()
+        loads = time_pages(client, items, warmups=args.warmups, uncached=args.uncached, cached=args.cached)
         print(
-            f"timed in {time.perf_counter() - started:.0f} s; load average after {load[0]:.2f} {load[1]:.2f} "
-            f"{load[2]:.2f}"
+            f"timed in {time.perf_counter() - started:.0f} s; 1-minute load average during the rounds: "
+            f"min {min(loads):.2f}, median {statistics.median(loads):.2f}, max {max(loads):.2f} "
+            f"({os.cpu_count()} cores)"
         )
         for page in items:
             print(f"  {page.name}: {page.path}")
