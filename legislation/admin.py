@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from tracker.admin import short_datetime, truncated
+
 from .models import (
     Bill,
     BillAction,
@@ -90,7 +92,8 @@ class StageChangeInline(admin.TabularInline):
 
 @admin.register(Bill)
 class BillAdmin(admin.ModelAdmin):
-    list_display = ("identifier", "jurisdiction", "session", "title", "stage", "stage_date", "latest_action_date")
+    # Few and short columns, so that the list fits a laptop screen beside the filters (the rest is in the bill).
+    list_display = ("bill", "short_title", "stage", "latest_action_date")
     list_filter = ("stage", "furthest_stage", "jurisdiction__kind", "jurisdiction")
     search_fields = ("identifier", "source_identifier", "title", "popular_title", "external_ids__external_id")
     list_select_related = ("jurisdiction", "session")
@@ -112,20 +115,25 @@ class BillAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # bills come from the sources through the importers
 
+    @admin.display(description="bill", ordering="jurisdiction__code")
+    def bill(self, bill: Bill) -> str:
+        return str(bill)  # CA AB 1044 (20252026)
+
+    @admin.display(description="title", ordering="title")
+    def short_title(self, bill: Bill) -> str:
+        return truncated(bill.popular_title or bill.title, 90)
+
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
     list_display = (
-        "started_at",
+        "started",
         "source",
-        "scope",
+        "short_scope",
         "status",
-        "inserted",
-        "updated",
-        "unchanged",
-        "failed",
+        "counts",
         "requests",
-        "duration",
+        "seconds",
     )
     list_filter = ("source", "status")
     search_fields = ("scope", "note")
@@ -134,6 +142,23 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description="started", ordering="started_at")
+    def started(self, run: ImportRun) -> str:
+        return short_datetime(run.started_at)
+
+    @admin.display(description="scope", ordering="scope")
+    def short_scope(self, run: ImportRun) -> str:
+        return truncated(run.scope, 40)
+
+    @admin.display(description="inserted / updated / unchanged / failed")
+    def counts(self, run: ImportRun) -> str:
+        return f"{run.inserted} / {run.updated} / {run.unchanged} / {run.failed}"
+
+    @admin.display(description="seconds")
+    def seconds(self, run: ImportRun) -> str:
+        duration = run.duration
+        return f"{duration.total_seconds():.1f}" if duration is not None else admin.site.empty_value_display
 
 
 @admin.register(StageChange)

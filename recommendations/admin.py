@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from tracker.admin import short_datetime
+
 from .models import (
     Audience,
     BillLink,
@@ -21,6 +23,22 @@ from .models import (
     TriageStatus,
 )
 from .services import bill_link_delete, progress_recompute, triage_decide
+
+
+@admin.display(description="recommendation", ordering="recommendation__code")
+def recommendation_code(obj: BillLink | Progress) -> str:
+    """The code alone in change lists (the title is in the filter beside them)."""
+    return obj.recommendation.code
+
+
+@admin.display(description="created", ordering="created_at")
+def created(link: BillLink) -> str:
+    return short_datetime(link.created_at)
+
+
+@admin.display(description="updated", ordering="updated_at")
+def updated(progress: Progress) -> str:
+    return short_datetime(progress.updated_at)
 
 
 class AudienceInline(admin.TabularInline):
@@ -72,7 +90,7 @@ class RecommendationAdmin(admin.ModelAdmin):
 
 @admin.register(BillLink)
 class BillLinkAdmin(SimpleHistoryAdmin):
-    list_display = ("bill", "recommendation", "effect", "created_by", "created_at", "reviewed_by")
+    list_display = ("bill", recommendation_code, "effect", "created_by", created, "reviewed_by")
     list_filter = ("effect", "recommendation", "bill__jurisdiction")
     search_fields = ("bill__identifier", "bill__title", "rationale", "recommendation__code")
     autocomplete_fields = ("bill", "recommendation")
@@ -104,7 +122,7 @@ class ProgressForm(forms.ModelForm):
 @admin.register(Progress)
 class ProgressAdmin(SimpleHistoryAdmin):
     form = ProgressForm
-    list_display = ("recommendation", "jurisdiction", "status", "basis", "computed_status", "updated_at")
+    list_display = (recommendation_code, "jurisdiction", "status", "basis", "computed_status", updated)
     list_filter = ("status", "basis", "recommendation", "jurisdiction")
     search_fields = ("jurisdiction__name", "jurisdiction__code", "recommendation__code", "reason")
     autocomplete_fields = ("recommendation", "jurisdiction")
