@@ -93,20 +93,23 @@ def cursor_text(position: ChangePosition) -> str:
     return f"{position.at.isoformat()}|{position.kind}|{position.id}"
 
 
-class CursorField(forms.CharField):
+class CursorField(forms.Field):
     """Where an older page starts: `time|kind|id` of the last change shown (the page's "Older changes" link)."""
 
+    broken = "This link to older changes is broken: start again from the newest."
+
     def to_python(self, value: str | None) -> ChangePosition | None:
-        text = super().to_python(value)
-        if not text:
+        if not value:
             return None
+        if len(value) > 100 or "\x00" in value:
+            raise forms.ValidationError(self.broken)
         try:
-            at, kind, pk = text.split("|")
+            at, kind, pk = value.split("|")
             position = ChangePosition(at=datetime.fromisoformat(at), kind=kind, id=int(pk))
         except ValueError as exc:
-            raise forms.ValidationError("This link to older changes is broken: start again from the newest.") from exc
+            raise forms.ValidationError(self.broken) from exc
         if position.kind not in CHANGE_KINDS or position.at.tzinfo is None:
-            raise forms.ValidationError("This link to older changes is broken: start again from the newest.")
+            raise forms.ValidationError(self.broken)
         return position
 
 
@@ -117,7 +120,7 @@ class ChangeFilterForm(forms.Form):
     since = forms.DateField(
         required=False, label="Since", widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD"
     )
-    before = CursorField(required=False, max_length=100, widget=forms.HiddenInput)
+    before = CursorField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self, data: Any, *, jurisdictions: list[tuple[str, str]], recommendations: list[tuple[str, str]]

@@ -260,3 +260,17 @@ def test_full_text_search_uses_the_gin_index(world):
 def test_stage_values_are_the_contract_vocabulary(api_client, world):
     stages = {row["stage"] for row in api_client.get("/api/v1/bills/").json()["results"]}
     assert stages <= set(Stage.values)
+
+
+def test_detail_gives_the_bill_page_as_html_url(api_client, world, client):
+    """`html_url`: the absolute URL of the bill's public page, in the detail only (the list's two paths, prepared
+    and general, keep the list fields)."""
+    body = api_client.get(f"/api/v1/bills/{world['enacted'].pk}/").json()
+    assert body["html_url"] == "http://testserver/bills/ca/2025/ab-1044/"
+    assert client.get(body["html_url"]).status_code == 200
+    assert all("html_url" not in row for row in api_client.get("/api/v1/bills/").json()["results"])
+    assert all("html_url" not in row for row in api_client.get("/api/v1/bills/?q=fentanyl").json()["results"])
+    schema = api_client.get("/api/v1/schema/?format=json").json()
+    field = schema["components"]["schemas"]["BillDetail"]["properties"]["html_url"]
+    assert field["format"] == "uri"
+    assert "page" in field["description"]
