@@ -6,14 +6,18 @@ Its tables (actions, links, stage changes) come as CSV with `?format=csv&table=<
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from api.attribution import CC_BY_URL, LEGISCAN_URL
 from legislation.choices import Source
+from legislation.models import Bill, StageChange
 from legislation.selectors import bill_page_get, bill_stage_dates, data_freshness
 
+from ..models import BillLink
 from ..selectors import bill_link_list_for_bill
 from .common import api_url, csv_response, csv_url, wants_csv
 
@@ -70,7 +74,14 @@ def bill_page(request: HttpRequest, jurisdiction: str, session: str, identifier:
     )
 
 
-def _csv(request: HttpRequest, *, bill, actions, links, stage_changes) -> HttpResponse:
+def _csv(
+    request: HttpRequest,
+    *,
+    bill: Bill,
+    actions: list[dict[str, Any]],
+    links: list[BillLink],
+    stage_changes: list[StageChange],
+) -> HttpResponse:
     table = request.GET.get("table", "actions")
     if table not in TABLES:
         raise Http404("This page has no such table.")
