@@ -151,11 +151,6 @@ def bill_page_path(*, jurisdiction: str, session: str, identifier: str) -> str:
     return reverse("bill", kwargs={"jurisdiction": jurisdiction, "session": session, "identifier": slug})
 
 
-def identifier_from_slug(slug: str) -> str:
-    """The normalised identifier a bill page's path names (`sb-57` -> `SB 57`)."""
-    return slug.upper().replace("-", " ")
-
-
 class BillQuerySet(models.QuerySet["Bill"]):
     def pending(self) -> BillQuerySet:
         return self.filter(stage__in=PENDING_STAGES)

@@ -10,7 +10,6 @@ Build-time only; the app never runs this. It reads the 34 checked bills of the d
   for the 16 jurisdictions of the demo;
 * ``legislation/data/demo/snapshot.json``: what the snapshot is, its date and sources, how ids were made, the
   original session/identifier strings of every bill and which session identifiers could not be verified;
-* ``recommendations/data/demo_links.json``: one link per bill to the recommendation it bears on.
 
 Nothing is invented: every date, description, name and URL comes from demo_bills.json; organisation ids, names and
 jurisdiction urls come from the ``openstates-metadata`` package (2026.9.1); session identifiers and names from the
@@ -48,6 +47,8 @@ ABSTRACT_NOTE = "summary written for the demo snapshot"
 BILLS_PAGE_PATH = "legislation/data/demo/bills_page_{page}.json"
 JURISDICTIONS_PATH = "legislation/data/demo/jurisdictions.json"
 SNAPSHOT_PATH = "legislation/data/demo/snapshot.json"
+# Not written here: the links are curated by hand (a bill may bear on several recommendations); listed in
+# snapshot.json's files because load_demo reads it.
 LINKS_PATH = "recommendations/data/demo_links.json"
 
 # Recipe of the synthetic bill ids: uuid5(NAMESPACE_URL, ID_NAME.format(...)).
@@ -380,92 +381,6 @@ def rules_as_text() -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Links to the report's recommendations (codes in ../shared/data/report.yaml). The rationale describes the bill
-# relative to the recommendation, from its summary in demo_bills.json; effect comes from the bill's direction.
-# --------------------------------------------------------------------------------------------------------------
-_CLEAN_SLATE = ("clears eligible records in general, not drug-selling convictions in particular, so it bears on PM-1 "
-                "only insofar as such convictions are eligible")
-_POSSESSION_ONLY = ("changes possession, not selling or distribution, penalties, so it relates to PM-1 (criminal laws "
-                    "and sentencing for selling and distribution) only as the nearest recommendation to lawmakers")
-_DRUG_CHECKING = ("the report's summary names no drug checking, so SP-1 (service providers equipping retail-level "
-                  "sellers with information) is only the closest fit, as the bill concerns the legal use of drug "
-                  "checking")
-LINKS: dict[tuple[str, str], tuple[str, str]] = {
-    ("us", "S. 756"): ("PM-1", "Reduced federal mandatory minimums for certain repeat drug offenses, broadened the "
-                               "safety valve and made the Fair Sentencing Act's crack changes retroactive."),
-    ("us", "H.R. 1693"): ("PM-1", "Would end the federal crack/powder cocaine sentencing disparity and allow "
-                                  "resentencing; it passed the House only."),
-    ("us", "S. 1789"): ("PM-1", "Raised the crack quantities that trigger federal five- and ten-year mandatory "
-                                "minimums, narrowing the crack/powder disparity."),
-    ("us", "S. 331"): ("PM-1", "Applies fentanyl-analogue trafficking thresholds and mandatory minimums to all "
-                               "fentanyl-related substances, extending mandatory minimums for distribution."),
-    ("us", "H.R. 27"): ("PM-1", "House version of the HALT Fentanyl Act: permanent Schedule I class for "
-                                "fentanyl-related substances with the corresponding trafficking penalties; the "
-                                "Senate's S. 331 was enacted instead."),
-    ("ca", "SB 180"): ("PM-1", "Repealed the three-year sentence enhancement for each prior drug-sales conviction "
-                               "(except priors involving a minor); not retroactive."),
-    ("ca", "SB 483"): ("PM-1", "Made the repeal of the prior drug-conviction enhancement retroactive, requiring "
-                               "resentencing of people still serving it."),
-    ("ca", "AB 701"): ("PM-1", "Added fentanyl to California's weight-based sentence enhancements for "
-                               "large-quantity trafficking, lengthening sentences for distribution."),
-    ("ca", "SB 250"): ("SP-1", "Shields people who test drugs, find them adulterated and report it from "
-                               f"personal-use possession prosecution; {_DRUG_CHECKING}."),
-    ("ca", "SB 57"): ("SP-1", "Would have authorised supervised overdose prevention programs; a harm-reduction "
-                              "bill for people who use drugs, not a sentencing one, linked to SP-1 as the only "
-                              "recommendation addressed to service providers, a loose fit."),
-    ("wa", "SB 5476"): ("PM-1", "Mixed: re-established knowing possession as a misdemeanor after State v. Blake "
-                                f"while encouraging diversion to treatment; it {_POSSESSION_ONLY}."),
-    ("wa", "SB 5536"): ("PM-1", "Mixed: made possession and public use gross misdemeanors while adding diversion, "
-                                f"vacatur and paraphernalia preemption; it {_POSSESSION_ONLY}."),
-    ("or", "HB 4002"): ("PM-1", "Added sentence enhancements for delivery near treatment facilities, shelters and "
-                                "parks, and re-criminalised possession with deflection pathways."),
-    ("or", "HB 4036"): ("PM-1", "Would have re-criminalised possession with harsher penalties and new public-use "
-                                f"crimes; it {_POSSESSION_ONLY}."),
-    ("ky", "HB 353"): ("SP-1", "Removed drug-checking equipment such as fentanyl test strips from the paraphernalia "
-                               f"definition, except when held by traffickers; {_DRUG_CHECKING}."),
-    ("pa", "HB 1393"): ("SP-1", "Removed fentanyl test strips and other drug-testing products from the "
-                                f"paraphernalia definition; {_DRUG_CHECKING}."),
-    ("pa", "HB 1419"): ("PM-1", "Created automated sealing of non-conviction records and certain summary and "
-                                f"misdemeanor convictions; it {_CLEAN_SLATE}."),
-    ("tx", "HB 362"): ("SP-1", "Would have removed fentanyl test strips from drug paraphernalia offenses; it passed "
-                               f"the House only; {_DRUG_CHECKING}."),
-    ("tx", "HB 6"): ("PM-1", "Allows murder prosecutions for fentanyl deliveries causing death and raises fentanyl "
-                             "distribution penalties."),
-    ("co", "HB22-1326"): ("PM-1", "Mixed: raised fentanyl distribution penalties and made distribution resulting in "
-                                  "death a level 1 drug felony, while funding harm reduction and treatment."),
-    ("nj", "A2762"): ("PM-1", "Let judges waive or reduce mandatory minimums for nonviolent drug-free school zone "
-                              "offenses, with relief for people already sentenced."),
-    ("nj", "S3456"): ("PM-1", "Would have eliminated mandatory minimum prison terms for nonviolent drug and property "
-                              "offenses; conditionally vetoed."),
-    ("ma", "H.4286"): ("PM-1", "Mixed: shrank drug-free school zones, reduced some drug mandatory minimums and raised "
-                               "trafficking thresholds, but also created a three-strikes habitual-offender law."),
-    ("ma", "S.2371"): ("PM-1", "Mixed: repealed mandatory minimums for several low-level distribution offenses and "
-                               "narrowed school zones, but added fentanyl and carfentanil trafficking minimums."),
-    ("ny", "A156"): ("PM-1", "Rockefeller reform: ended many mandatory minimums for lower-level drug felonies and "
-                             "allowed some resentencing, while toughening penalties for kingpins and sales to "
-                             "children."),
-    ("ny", "S2761"): ("PM-1", "Would have created a 15-25 year homicide offense for selling an opiate that causes a "
-                              "fatal overdose (drug-induced homicide); passed the Senate only."),
-    ("ny", "S5448"): ("PM-1", "Would create homicide offenses for sales that cause death, a new offense for sales "
-                              "to children and higher felony classes for some drug offenses."),
-    ("ny", "S7551A"): ("PM-1", "Automatic sealing of most convictions after three or eight years, drug class A "
-                               f"felonies included; it {_CLEAN_SLATE}."),
-    ("mi", "HB 4980"): ("PM-1", "Automatic expungement of eligible misdemeanors after seven years and non-assaultive "
-                                f"felonies after ten; it {_CLEAN_SLATE}."),
-    ("nv", "SB 35"): ("PM-1", "Created fentanyl trafficking offenses at lower quantity thresholds and penalties for "
-                              "knowingly selling fentanyl-laced products without disclosure."),
-    ("fl", "HB 477"): ("PM-1", "Made fentanyl distribution causing death a form of murder and created fentanyl "
-                               "trafficking offenses with mandatory minimum prison terms."),
-    ("fl", "SB 164"): ("SP-1", "Removed fentanyl testing products from the drug paraphernalia definition; "
-                               f"{_DRUG_CHECKING}."),
-    ("il", "HB 1836"): ("PM-1", "Automates sealing of records already eligible by petition, including certain "
-                                f"non-violent felony convictions; it {_CLEAN_SLATE}."),
-    ("la", "HB 158"): ("PM-1", "Would have made fentanyl or carfentanil distribution causing death second degree "
-                               "murder (drug-induced homicide)."),
-}
-
-
-# --------------------------------------------------------------------------------------------------------------
 # Building
 # --------------------------------------------------------------------------------------------------------------
 def session_for(code: str, identifier: str) -> Session:
@@ -575,19 +490,6 @@ def build_jurisdictions(codes: Iterable[str]) -> dict[str, Any]:
             "pagination": {"per_page": PER_PAGE, "page": 1, "max_page": 1, "total_items": len(results)}}
 
 
-def build_links(raw_bills: list[dict[str, Any]], bills: list[dict[str, Any]]) -> list[dict[str, str]]:
-    links = []
-    for raw, bill in zip(raw_bills, bills, strict=True):
-        code, rationale = LINKS[(raw["jurisdiction"], raw["identifier"])]
-        effect = raw["direction"]
-        if effect not in ("advances", "regresses"):
-            raise ValueError(f"unexpected direction {effect!r} for {raw['identifier']}")
-        links.append({"jurisdiction": raw["jurisdiction"], "session": bill["session"],
-                      "identifier": bill["identifier"], "recommendation": code, "effect": effect,
-                      "rationale": rationale, "evidence_url": raw["sources"][0]})
-    return links
-
-
 def build_snapshot(raw_bills: list[dict[str, Any]], bills: list[dict[str, Any]], input_bytes: bytes) -> dict[str, Any]:
     domains = sorted({urlsplit(url).hostname or "" for raw in raw_bills for url in raw["sources"]})
     unverified = [
@@ -672,12 +574,9 @@ def build(input_path: Path) -> dict[str, bytes]:
         if key in seen:
             raise ValueError(f"duplicate bill {key}")
         seen.add(key)
-    if set(LINKS) != {(raw["jurisdiction"], raw["identifier"]) for raw in raw_bills}:
-        raise ValueError("LINKS must have exactly one entry per bill of the input")
     files = {BILLS_PAGE_PATH.format(page=n): dump(page) for n, page in enumerate(build_pages(bills), start=1)}
     files[JURISDICTIONS_PATH] = dump(build_jurisdictions(raw["jurisdiction"] for raw in raw_bills))
     files[SNAPSHOT_PATH] = dump(build_snapshot(raw_bills, bills, input_bytes))
-    files[LINKS_PATH] = dump(build_links(raw_bills, bills))
     return files
 
 
