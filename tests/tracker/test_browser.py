@@ -15,7 +15,7 @@ AUDIENCES = [
 
 def test_home_page_lists_the_audiences_with_their_recommendations(live_server, seeded, page):
     page.goto(live_server.url)
-    assert page.locator("h2").all_inner_texts() == AUDIENCES
+    assert page.locator("section.audience h2").all_inner_texts() == AUDIENCES
     assert page.locator("article.recommendation").count() == 7
     assert "failed apparatus of criminalization" in page.locator(".principle").inner_text()
     page.get_by_role("link", name="Researchers").click()
