@@ -6,7 +6,7 @@
 
 Builds a PostgreSQL database of its own (default `tracker_pages_bench`: dropped, created and migrated on every
 run) with the data of a busy tracker, then times the public pages in-process with Django's test `Client` (server
-time: the time of `client.get`, no network; DEBUG off; the Redis cache of `--redis-url`, default db 13, flushed):
+time: the time of `client.get`, no network; DEBUG off; the Redis cache of `--redis-url`, default db 11, flushed):
 
 - data: `seed` (the report and the 57 legislatures), then N bills (default 50,000) with 10 actions each in every
   legislature, loaded with COPY by api_bench's loader (`api_bench.load`); legislatures of unequal size: 5,000 bills
@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import api_bench  # noqa: E402  (the bench next door: its database set-up and COPY loader)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tracker_pages_bench"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"  # api_bench uses 12, the tests 14 and 15
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"  # api_bench uses 12, the tests 12 to 15 (xdist worker gw1: 12, 13)
 ACTIONS_PER_BILL = 10
 TARGET_UNCACHED_MS = 100.0
 TARGET_CACHED_MS = 10.0
