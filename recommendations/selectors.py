@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -320,7 +320,7 @@ def jurisdiction_sessions(*, jurisdiction: Jurisdiction) -> list[tuple[Legislati
 
 
 def change_list_latest(
-    *, jurisdictions: Iterable[str] = (), limit: int = 10, threats_first: bool = True
+    *, jurisdictions: Iterable[str | Jurisdiction] = (), limit: int = 10, threats_first: bool = True
 ) -> list[dict[str, Any]]:
     """The latest changes (newest first, `change_list_recent`), threats first unless `threats_first` is false: each
     row says `threat` when it is a progress change to regressed or at risk, or a stage change of a bill linked as
@@ -352,6 +352,7 @@ class ChangePosition:
 
 
 def _after(kind: str, position: ChangePosition | None, time_field: str, id_field: str) -> Q:
+    """Changes that come after `position` in feed order (time, kind, id)."""
     if position is None:
         return Q()
     if kind > position.kind:
@@ -361,34 +362,131 @@ def _after(kind: str, position: ChangePosition | None, time_field: str, id_field
     return Q(**{f"{time_field}__gt": position.at}) | Q(**{time_field: position.at, f"{id_field}__gt": position.id})
 
 
+def _before(kind: str, position: ChangePosition | None, time_field: str, id_field: str) -> Q:
+    """Changes that come before `position` in feed order (time, kind, id), for reading the feed backwards."""
+    if position is None:
+        return Q()
+    if kind < position.kind:
+        return Q(**{f"{time_field}__lte": position.at})
+    if kind > position.kind:
+        return Q(**{f"{time_field}__lt": position.at})
+    return Q(**{f"{time_field}__lt": position.at}) | Q(**{time_field: position.at, f"{id_field}__lt": position.id})
+
+
 def change_list(
     *,
     after: ChangePosition | None = None,
     since: datetime | None = None,
     kinds: Iterable[str] = CHANGE_KINDS,
-    jurisdictions: Iterable[str] = (),
+    jurisdictions: Iterable[str | Jurisdiction] = (),
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Stage changes of bills and changes of progress, oldest first, after a position or since a time.
+    """Stage changes of bills and changes of progress, oldest first, after a position or since a time (the API's
+    changefeed).
 
-    Each kind is read with its own indexed, limited query and the two are merged, so a page costs two queries
-    however long the feed is. Rows are flat dicts with every field of both kinds (None where it does not apply).
+    Each kind is read with its own indexed, limited query and the two are merged (`_change_rows`), so a page costs
+    two queries however long the feed is (three with jurisdiction codes). Rows are flat dicts with every field of
+    both kinds (None where it does not apply).
+    """
+    rows = _change_rows(
+        position=lambda kind, time_field, id_field: _after(kind, after, time_field, id_field),
+        newest_first=False,
+        since=since,
+        kinds=kinds,
+        jurisdictions=jurisdictions,
+        limit=limit,
+    )
+    return rows[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """A page of the changefeed, newest first; `older` is where the next (older) page starts, None on the last."""
+
+    rows: list[dict[str, Any]]
+    older: ChangePosition | None
+
+
+def change_list_recent(
+    *,
+    before: ChangePosition | None = None,
+    since: datetime | None = None,
+    kinds: Iterable[str] = CHANGE_KINDS,
+    jurisdictions: Iterable[str | Jurisdiction] = (),
+    recommendation: str | None = None,
+    limit: int = 50,
+) -> ChangePage:
+    """The changefeed of `change_list`, newest first, for pages and Atom feeds: read back from `before` (a row's
+    position, for the next page) down to `since`.
+
+    `recommendation` (a code) keeps its progress changes and the stage changes of the bills linked to it. Rows
+    have the fields of `change_list` and, for writing them out in words, `jurisdiction_name`, `bill_title` and
+    `recommendation_title`. Two queries (one per kind, each limited) whatever the length of the feed, three with
+    jurisdiction codes.
+    """
+    rows = _change_rows(
+        position=lambda kind, time_field, id_field: _before(kind, before, time_field, id_field),
+        newest_first=True,
+        since=since,
+        kinds=kinds,
+        jurisdictions=jurisdictions,
+        recommendation=recommendation,
+        limit=limit + 1,
+    )
+    older = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        older = ChangePosition(at=last["at"], kind=last["kind"], id=last["pk"])
+    return ChangePage(rows=rows[:limit], older=older)
+
+
+def _change_rows(
+    *,
+    position: Callable[[str, str, str], Q],
+    newest_first: bool,
+    since: datetime | None,
+    kinds: Iterable[str],
+    jurisdictions: Iterable[str | Jurisdiction],
+    recommendation: str | None = None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Up to `limit` changes of each kind in `kinds` on the side of a position that `position(kind, time_field,
+    id_field)` keeps, merged in feed order (newest first or oldest first): the query of both changefeeds.
+
+    `jurisdictions` are codes or Jurisdiction objects. Codes are turned into ids first (one query; objects cost
+    none) so that the database plans the stage changes' query with the statistics of those ids: the changes of a
+    legislature with few bills are read through its bills (index on StageChange bill, seen_at, id), those of a
+    large one by walking the feed by time until enough are its own, each the cheap way. A filter on the
+    jurisdiction's code is planned for an average legislature, and for one with a single bill walked every change.
     """
     kinds, jurisdictions = set(kinds), list(jurisdictions)
+    jurisdiction_ids = [item.pk for item in jurisdictions if isinstance(item, Jurisdiction)]
+    codes = [item for item in jurisdictions if not isinstance(item, Jurisdiction)]
+    if codes:
+        jurisdiction_ids += Jurisdiction.objects.filter(code__in=codes).values_list("pk", flat=True)
+    if jurisdictions and not jurisdiction_ids:
+        return []
+    time_order = ("-seen_at", "-id") if newest_first else ("seen_at", "id")
+    history_order = ("-history_date", "-history_id") if newest_first else ("history_date", "history_id")
     rows: list[dict[str, Any]] = []
     if "stage" in kinds:
-        stage_changes = StageChange.objects.filter(_after("stage", after, "seen_at", "id"))
+        stage_changes = StageChange.objects.filter(position("stage", "seen_at", "id"))
         if since:
             stage_changes = stage_changes.filter(seen_at__gte=since)
         if jurisdictions:
-            stage_changes = stage_changes.filter(bill__jurisdiction__code__in=jurisdictions)
-        for row in stage_changes.order_by("seen_at", "id").values(
+            stage_changes = stage_changes.filter(bill__jurisdiction_id__in=jurisdiction_ids)
+        if recommendation:
+            linked = BillLink.objects.filter(recommendation__code=recommendation).values("bill_id")
+            stage_changes = stage_changes.filter(bill_id__in=linked)
+        for row in stage_changes.order_by(*time_order).values(
             "id",
             "seen_at",
             "bill_id",
             "bill__jurisdiction__code",
+            "bill__jurisdiction__name",
             "bill__session__identifier",
             "bill__identifier",
+            "bill__title",
             "from_stage",
             "to_stage",
             "date",
@@ -400,7 +498,9 @@ def change_list(
                     pk=row["id"],
                     at=row["seen_at"],
                     jurisdiction=row["bill__jurisdiction__code"],
+                    jurisdiction_name=row["bill__jurisdiction__name"],
                     bill=row["bill_id"],
+                    bill_title=row["bill__title"],
                     session=row["bill__session__identifier"],
                     identifier=row["bill__identifier"],
                     from_stage=row["from_stage"],
@@ -416,20 +516,24 @@ def change_list(
             | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
             id=OuterRef("id"),
         ).order_by("-history_date", "-history_id")
-        progress_changes = history.objects.filter(_after("progress", after, "history_date", "history_id"))
+        progress_changes = history.objects.filter(position("progress", "history_date", "history_id"))
         if since:
             progress_changes = progress_changes.filter(history_date__gte=since)
         if jurisdictions:
-            progress_changes = progress_changes.filter(jurisdiction__code__in=jurisdictions)
+            progress_changes = progress_changes.filter(jurisdiction_id__in=jurisdiction_ids)
+        if recommendation:
+            progress_changes = progress_changes.filter(recommendation__code=recommendation)
         for row in (
             progress_changes.annotate(from_status=Subquery(previous.values("status")[:1]))
-            .order_by("history_date", "history_id")
+            .order_by(*history_order)
             .values(
                 "history_id",
                 "history_date",
                 "jurisdiction__code",
+                "jurisdiction__name",
                 "recommendation_id",
                 "recommendation__code",
+                "recommendation__title",
                 "from_status",
                 "status",
                 "basis",
@@ -443,8 +547,10 @@ def change_list(
                     pk=row["history_id"],
                     at=row["history_date"],
                     jurisdiction=row["jurisdiction__code"],
+                    jurisdiction_name=row["jurisdiction__name"],
                     recommendation=row["recommendation_id"],
                     recommendation_code=row["recommendation__code"],
+                    recommendation_title=row["recommendation__title"],
                     from_status=row["from_status"],
                     to_status=row["status"],
                     basis=row["basis"],
@@ -452,8 +558,8 @@ def change_list(
                     evidence_url=row["evidence_url"],
                 )
             )
-    rows.sort(key=lambda row: (row["at"], row["kind"], row["pk"]))
-    return rows[:limit]
+    rows.sort(key=lambda row: (row["at"], row["kind"], row["pk"]), reverse=newest_first)
+    return rows
 
 
 CHANGE_FIELDS = (
@@ -479,7 +585,7 @@ def _change_row(*, kind: str, pk: int, at: datetime, **values: Any) -> dict[str,
     return {"id": f"{kind}-{pk}", "kind": kind, "pk": pk, "at": at, **dict.fromkeys(CHANGE_FIELDS), **values}
 
 
-# --- Bill pages, changes and search -----------------------------------------------------------------------------
+# --- Bill pages and search --------------------------------------------------------------------------------------
 
 
 def bill_link_list_for_bill(*, bill: Bill) -> list[BillLink]:
@@ -493,140 +599,6 @@ def bill_link_list_for_bill(*, bill: Bill) -> list[BillLink]:
         .annotate(progress_status=Subquery(status.values("status")[:1]))
         .order_by("recommendation__audience__order", "recommendation__order", "id")
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ChangePage:
-    """A page of the changefeed, newest first; `older` is where the next (older) page starts, None on the last."""
-
-    rows: list[dict[str, Any]]
-    older: ChangePosition | None
-
-
-def _before(kind: str, position: ChangePosition | None, time_field: str, id_field: str) -> Q:
-    """Changes that come before `position` in feed order (time, kind, id), for reading the feed backwards."""
-    if position is None:
-        return Q()
-    if kind < position.kind:
-        return Q(**{f"{time_field}__lte": position.at})
-    if kind > position.kind:
-        return Q(**{f"{time_field}__lt": position.at})
-    return Q(**{f"{time_field}__lt": position.at}) | Q(**{time_field: position.at, f"{id_field}__lt": position.id})
-
-
-def change_list_recent(
-    *,
-    before: ChangePosition | None = None,
-    since: datetime | None = None,
-    kinds: Iterable[str] = CHANGE_KINDS,
-    jurisdictions: Iterable[str] = (),
-    recommendation: str | None = None,
-    limit: int = 50,
-) -> ChangePage:
-    """The changefeed of `change_list`, newest first, for pages and Atom feeds: read back from `before` (a row's
-    position, for the next page) down to `since`.
-
-    `recommendation` (a code) keeps its progress changes and the stage changes of the bills linked to it. Rows
-    have the fields of `change_list` and, for writing them out in words, `jurisdiction_name`, `bill_title` and
-    `recommendation_title`. Two queries (one per kind, each limited) whatever the length of the feed.
-    """
-    kinds, jurisdictions = set(kinds), list(jurisdictions)
-    rows: list[dict[str, Any]] = []
-    if "stage" in kinds:
-        stage_changes = StageChange.objects.filter(_before("stage", before, "seen_at", "id"))
-        if since:
-            stage_changes = stage_changes.filter(seen_at__gte=since)
-        if jurisdictions:
-            stage_changes = stage_changes.filter(bill__jurisdiction__code__in=jurisdictions)
-        if recommendation:
-            linked = BillLink.objects.filter(recommendation__code=recommendation).values("bill_id")
-            stage_changes = stage_changes.filter(bill_id__in=linked)
-        for row in stage_changes.order_by("-seen_at", "-id").values(
-            "id",
-            "seen_at",
-            "bill_id",
-            "bill__jurisdiction__code",
-            "bill__jurisdiction__name",
-            "bill__session__identifier",
-            "bill__identifier",
-            "bill__title",
-            "from_stage",
-            "to_stage",
-            "date",
-            "source",
-        )[: limit + 1]:
-            rows.append(
-                _change_row(
-                    kind="stage",
-                    pk=row["id"],
-                    at=row["seen_at"],
-                    jurisdiction=row["bill__jurisdiction__code"],
-                    jurisdiction_name=row["bill__jurisdiction__name"],
-                    bill=row["bill_id"],
-                    bill_title=row["bill__title"],
-                    session=row["bill__session__identifier"],
-                    identifier=row["bill__identifier"],
-                    from_stage=row["from_stage"],
-                    to_stage=row["to_stage"],
-                    stage_date=row["date"],
-                    source=row["source"],
-                )
-            )
-    if "progress" in kinds:
-        history = Progress.history.model
-        previous = history.objects.filter(
-            Q(history_date__lt=OuterRef("history_date"))
-            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
-            id=OuterRef("id"),
-        ).order_by("-history_date", "-history_id")
-        progress_changes = history.objects.filter(_before("progress", before, "history_date", "history_id"))
-        if since:
-            progress_changes = progress_changes.filter(history_date__gte=since)
-        if jurisdictions:
-            progress_changes = progress_changes.filter(jurisdiction__code__in=jurisdictions)
-        if recommendation:
-            progress_changes = progress_changes.filter(recommendation__code=recommendation)
-        for row in (
-            progress_changes.annotate(from_status=Subquery(previous.values("status")[:1]))
-            .order_by("-history_date", "-history_id")
-            .values(
-                "history_id",
-                "history_date",
-                "jurisdiction__code",
-                "jurisdiction__name",
-                "recommendation_id",
-                "recommendation__code",
-                "recommendation__title",
-                "from_status",
-                "status",
-                "basis",
-                "reason",
-                "evidence_url",
-            )[: limit + 1]
-        ):
-            rows.append(
-                _change_row(
-                    kind="progress",
-                    pk=row["history_id"],
-                    at=row["history_date"],
-                    jurisdiction=row["jurisdiction__code"],
-                    jurisdiction_name=row["jurisdiction__name"],
-                    recommendation=row["recommendation_id"],
-                    recommendation_code=row["recommendation__code"],
-                    recommendation_title=row["recommendation__title"],
-                    from_status=row["from_status"],
-                    to_status=row["status"],
-                    basis=row["basis"],
-                    reason=row["reason"],
-                    evidence_url=row["evidence_url"],
-                )
-            )
-    rows.sort(key=lambda row: (row["at"], row["kind"], row["pk"]), reverse=True)
-    older = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        older = ChangePosition(at=last["at"], kind=last["kind"], id=last["pk"])
-    return ChangePage(rows=rows[:limit], older=older)
 
 
 def recommendation_search(*, text: str, limit: int = 100) -> list[Recommendation]:

@@ -114,7 +114,7 @@ class JurisdictionFeed(ChangesFeed):
             subtitle=f"Bills in {jurisdiction.name} that changed stage, and changes of progress there, newest first.",
             link=reverse("jurisdiction", kwargs={"code": jurisdiction.code}),
             feed_path=request.path,
-            rows=self.rows(jurisdictions=[jurisdiction.code]),
+            rows=self.rows(jurisdictions=[jurisdiction]),
             host=request.get_host(),
         )
 

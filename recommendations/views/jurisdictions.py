@@ -50,7 +50,7 @@ def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
         "linked_rows": [row for row in rows if row["links"]],
         "links_count": len(links),
         "sessions": jurisdiction_sessions(jurisdiction=jurisdiction),
-        "changes": change_list_latest(jurisdictions=[jurisdiction.code], limit=TIMELINE_LENGTH, threats_first=False),
+        "changes": change_list_latest(jurisdictions=[jurisdiction], limit=TIMELINE_LENGTH, threats_first=False),
         "freshness": data_freshness(),
         "status_csv_url": csv_url(request, table="status"),
         "status_api_url": api_url("progress-list", jurisdiction=jurisdiction.code),

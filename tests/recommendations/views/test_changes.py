@@ -8,11 +8,14 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from legislation.choices import Stage
 from legislation.models import Bill, Jurisdiction, StageChange
 from recommendations.models import Recommendation
+from recommendations.selectors import change_list, change_list_recent
 from recommendations.services import bill_link_create, progress_recompute
 from tests.factories import BillFactory
 
@@ -260,3 +263,29 @@ def test_queries_do_not_grow_with_the_number_of_changes(client, seeded, django_a
     make_stage_changes(49, identifier="HB 7")
     with django_assert_num_queries(8):
         assert len(summaries(client.get("/changes/", {"kind": ""}))) == 50
+
+
+def test_a_jurisdiction_s_changes_are_read_by_its_id_not_through_its_code(seeded):
+    """The stage changes' query names the jurisdiction's id, so PostgreSQL plans it with that id's statistics (a
+    legislature with one bill is read through its bills, not by walking the whole feed)."""
+    make_world()
+    california = Jurisdiction.objects.get(code="ca")
+    with CaptureQueriesContext(connection) as context:
+        rows = change_list_recent(jurisdictions=["ca"]).rows
+    assert {row["jurisdiction"] for row in rows} == {"ca"}
+    stage_query = next(query["sql"] for query in context.captured_queries if "legislation_stagechange" in query["sql"])
+    assert f'"legislation_bill"."jurisdiction_id" IN ({california.pk})' in stage_query
+    assert '"legislation_jurisdiction"."code" IN' not in stage_query
+
+
+def test_both_feeds_list_a_jurisdiction_s_changes_alike_and_an_unknown_code_has_none(seeded):
+    make_world()
+    newest_first = change_list_recent(jurisdictions=["ny"]).rows
+    oldest_first = change_list(jurisdictions=["ny"])
+    assert [row["id"] for row in newest_first] == [row["id"] for row in reversed(oldest_first)]
+    assert len(newest_first) == 3
+    assert change_list_recent(jurisdictions=[Jurisdiction.objects.get(code="ny")]).rows == newest_first
+    with CaptureQueriesContext(connection) as context:
+        assert change_list(jurisdictions=["zz"]) == []
+        assert change_list_recent(jurisdictions=["zz"]).rows == []
+    assert len(context.captured_queries) == 2  # the codes only
