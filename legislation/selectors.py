@@ -7,7 +7,8 @@
   `legislation/data/demo/snapshot.json`, so that pages and the API can say the data is a snapshot and credit it.
   `load_demo` records its import with the scope `demo snapshot <date>` (`DEMO_SCOPE`); that run says it is loaded.
 - `bill_page_get()` and `bill_stage_dates()`: a bill's public page (the bill named by its path, with its child rows)
-  and the date each milestone of its stage bar was reached; `bill_search_list()`: the search page's bills.
+  and the date each milestone of its stage bar was reached (`bill_stage_dates_listed()`: what a list of bills
+  shows, from the bill's columns only); `bill_search_list()`: the search page's bills.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from .models import (
     LegislativeSession,
     StageChange,
 )
-from .stages import is_unicameral, stage_from_openstates
+from .stages import is_unicameral, milestone_dates_from_openstates
 
 DEMO_DIR = Path(__file__).resolve().parent / "data" / "demo"
 DEMO_SCOPE = "demo snapshot"
@@ -211,27 +212,32 @@ def bill_page_get(*, jurisdiction: str, session: str, identifier_slug: str) -> B
 def bill_stage_dates(*, bill: Bill) -> dict[str, date | None]:
     """The date each milestone on the path prefiled -> enacted was first reached, for a bill's stage bar.
 
-    The stored actions are replayed through the stage machine (`legislation.stages.stage_from_openstates`, the
-    rule the importers apply), one classified action at a time: each milestone gets the date on which it first
-    became the furthest reached. A milestone reached together with a higher one by the same action has no date of
-    its own there; the dates the tracker recorded in its stage changes fill such gaps. The bill's own
-    `furthest_stage_date` (set by the importer, from LegiScan's codes too) wins for its furthest stage, and no
-    milestone beyond it is dated. Reads only prefetched rows (`bill_page_get`): no query.
+    The stored actions go through the stage machine (`legislation.stages.milestone_dates_from_openstates`, the
+    rule the importers apply) once: each milestone gets the date on which it first became the furthest reached.
+    A milestone reached together with a higher one by the same action has no date of its own there; the dates the
+    tracker recorded in its stage changes fill such gaps. The bill's own `furthest_stage_date` (set by the
+    importer, from LegiScan's codes too) wins for its furthest stage, and no milestone beyond it is dated. Reads
+    only prefetched rows (`bill_page_get`): no query.
     """
-    actions = sorted(bill.actions.all(), key=lambda action: (action.date or date.max, action.order))
-    options = {
-        "unicameral": bill.jurisdiction.unicameral or is_unicameral(bill.jurisdiction.code),
-        "bill_classification": tuple(bill.classification or ()),
-        "session_start": bill.session.start_date,
-    }
-    dates: dict[str, date | None] = {}
-    for end, action in enumerate(actions, start=1):
-        if action.classification:
-            result = stage_from_openstates(actions[:end], **options)
-            dates.setdefault(result.furthest_stage, result.furthest_date)
+    dates = milestone_dates_from_openstates(
+        bill.actions.all(),
+        unicameral=bill.jurisdiction.unicameral or is_unicameral(bill.jurisdiction.code),
+        bill_classification=tuple(bill.classification or ()),
+        session_start=bill.session.start_date,
+    )
     for change in bill.stage_changes.all():
         if change.to_stage in MILESTONES and dates.get(change.to_stage) is None:
             dates[change.to_stage] = change.date
+    return _dated_up_to_furthest(bill, dates)
+
+
+def bill_stage_dates_listed(*, bill: Bill) -> dict[str, date | None]:
+    """The milestone dates a list of bills shows in each stage bar, from the bill's own columns only (no actions
+    read): the date its furthest stage was reached."""
+    return _dated_up_to_furthest(bill, {})
+
+
+def _dated_up_to_furthest(bill: Bill, dates: dict[str, date | None]) -> dict[str, date | None]:
     if bill.furthest_stage_date is not None:
         dates[bill.furthest_stage] = bill.furthest_stage_date
     furthest = MILESTONES.index(bill.furthest_stage) if bill.furthest_stage in MILESTONES else -1

@@ -30,6 +30,7 @@ __all__ = [
     "apply_session_end",
     "congress_end_date",
     "is_unicameral",
+    "milestone_dates_from_openstates",
     "stage_from_congress",
     "stage_from_legiscan",
     "stage_from_openstates",
@@ -173,17 +174,52 @@ def stage_from_openstates(
     Measures no executive signs (simple and concurrent resolutions, memorials) are enacted when adopted.
     With no informative action the bill is taken as introduced, date unknown.
     """
-    kinds = frozenset(bill_classification)
-    machine = _OpenStatesMachine(
-        one_chamber=unicameral or (bool(kinds) and kinds <= _ONE_CHAMBER_MEASURES),
-        needs_executive=not (kinds and kinds <= _NO_EXECUTIVE_MEASURES),
-        session_start=session_start,
+    machine = _openstates_machine(
+        unicameral=unicameral, bill_classification=bill_classification, session_start=session_start
     )
     for action in _chronological(actions):
         if machine.progress.enacted:
             break
         machine.apply(action)
     return machine.progress.result()
+
+
+def milestone_dates_from_openstates(
+    actions: Iterable[ActionLike],
+    *,
+    unicameral: bool = False,
+    bill_classification: Sequence[str] = ("bill",),
+    session_start: date | None = None,
+) -> dict[str, date | None]:
+    """The date on which each milestone first became the furthest reached, as :func:`stage_from_openstates` would
+    give it after each classified action of the bill in turn (a bill's stage bar), in one pass over the actions.
+
+    A milestone reached together with a higher one by the same action is left out (it was never the furthest on
+    its own); so is any milestone after enactment, where the stage machine stops.
+    """
+    machine = _openstates_machine(
+        unicameral=unicameral, bill_classification=bill_classification, session_start=session_start
+    )
+    dates: dict[str, date | None] = {}
+    for action in _chronological(actions):
+        if machine.progress.enacted:
+            break
+        machine.apply(action)
+        if action.classification:
+            furthest, on = machine.progress.furthest()
+            dates.setdefault(furthest, on)
+    return dates
+
+
+def _openstates_machine(
+    *, unicameral: bool, bill_classification: Sequence[str], session_start: date | None
+) -> _OpenStatesMachine:
+    kinds = frozenset(bill_classification)
+    return _OpenStatesMachine(
+        one_chamber=unicameral or (bool(kinds) and kinds <= _ONE_CHAMBER_MEASURES),
+        needs_executive=not (kinds and kinds <= _NO_EXECUTIVE_MEASURES),
+        session_start=session_start,
+    )
 
 
 @dataclass

@@ -8,12 +8,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from legislation.choices import Stage
-from legislation.models import Bill, BillAction, Jurisdiction, LegislativeSession, StageChange
+from legislation.models import Bill, Jurisdiction, LegislativeSession, StageChange
 
 from .models import (
     Audience,
@@ -295,21 +308,48 @@ def link_filter_options(*, recommendation: Recommendation) -> dict[str, list[tup
 
 def progress_for_jurisdiction(*, jurisdiction: Jurisdiction) -> dict[int, Progress]:
     """The progress rows of one jurisdiction by recommendation id. One query."""
-    return {row.recommendation_id: row for row in Progress.objects.filter(jurisdiction=jurisdiction)}
+    return {row.recommendation_id: row for row in Progress.objects.filter(jurisdiction=jurisdiction).order_by()}
 
 
-def jurisdiction_links(*, jurisdiction: Jurisdiction) -> list[BillLink]:
-    """The links of the bills of one jurisdiction, most recent action first, with each bill's actions and stage
-    changes (for the dates of its stage bar). Four queries."""
-    return list(
+@dataclass(frozen=True, slots=True)
+class JurisdictionLinks:
+    """The links of the bills of one jurisdiction, by recommendation id: `links` (at most the number asked for
+    each, or all) and `totals` (how many there are in all)."""
+
+    links: dict[int, list[BillLink]]
+    totals: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+
+def jurisdiction_links(*, jurisdiction: Jurisdiction, per_recommendation: int | None = None) -> JurisdictionLinks:
+    """The links of the bills of one jurisdiction, for each recommendation the bills linked as regressing first,
+    then the most recently active, at most `per_recommendation` of them (None: all), with how many there are.
+    One query (a window ranks and counts each recommendation's links); no child rows of the bills."""
+    order = [
+        Case(When(effect=Effect.REGRESSES, then=Value(0)), default=Value(1)).asc(),
+        F("bill__latest_action_date").desc(nulls_last=True),
+        F("bill_id").asc(),
+    ]
+    queryset = (
         BillLink.objects.for_list()
         .filter(bill__jurisdiction=jurisdiction)
-        .prefetch_related(
-            Prefetch("bill__actions", queryset=BillAction.objects.order_by("order")),
-            Prefetch("bill__stage_changes", queryset=StageChange.objects.order_by("seen_at", "id")),
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("recommendation_id"), order_by=order),
+            total=Window(Count("id"), partition_by=F("recommendation_id")),
         )
-        .order_by(F("bill__latest_action_date").desc(nulls_last=True), "bill_id", "recommendation_id")
+        .order_by("recommendation_id", "rank")
     )
+    if per_recommendation is not None:
+        queryset = queryset.filter(rank__lte=per_recommendation)
+    links: dict[int, list[BillLink]] = {}
+    totals: dict[int, int] = {}
+    for link in queryset:
+        links.setdefault(link.recommendation_id, []).append(link)
+        totals[link.recommendation_id] = link.total
+    return JurisdictionLinks(links, totals)
 
 
 def jurisdiction_sessions(*, jurisdiction: Jurisdiction) -> list[tuple[LegislativeSession, bool]]:

@@ -1,13 +1,17 @@
 """A jurisdiction's page (`/jurisdictions/<code>/`): where every recommendation stands there and why, the bills
-behind each status, its sessions, and what changed there lately."""
+behind each status (the latest few per recommendation, with a link to all of them on the recommendation's page;
+all of them in its CSV), its sessions, and what changed there lately."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from legislation.models import Jurisdiction
-from legislation.selectors import bill_stage_dates, data_freshness
+from legislation.selectors import bill_stage_dates_listed, data_freshness
 
 from ..models import ProgressStatus
 from ..selectors import (
@@ -20,26 +24,29 @@ from ..selectors import (
 from .common import api_url, csv_response, csv_url, wants_csv
 
 TIMELINE_LENGTH = 20
+BILLS_SHOWN = 10  # per recommendation; the recommendation's page lists them all, filtered to the jurisdiction
 
 
 def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
     jurisdiction = get_object_or_404(Jurisdiction, code=code.lower())
     progress = progress_for_jurisdiction(jurisdiction=jurisdiction)
-    links = jurisdiction_links(jurisdiction=jurisdiction)
-    stage_dates: dict[int, dict] = {}
-    for link in links:
-        if link.bill_id not in stage_dates:
-            stage_dates[link.bill_id] = bill_stage_dates(bill=link.bill)
-        link.stage_dates = stage_dates[link.bill_id]
+    shown = None if wants_csv(request) else BILLS_SHOWN  # the CSV has every link
+    linked = jurisdiction_links(jurisdiction=jurisdiction, per_recommendation=shown)
     rows = []
     for recommendation in recommendation_list_current():
         row_progress = progress.get(recommendation.pk)
+        links = linked.links.get(recommendation.pk, [])
+        for link in links:
+            link.stage_dates = bill_stage_dates_listed(bill=link.bill)
         rows.append(
             {
                 "recommendation": recommendation,
                 "progress": row_progress,
                 "status": row_progress.status if row_progress else ProgressStatus.NO_ACTION,
-                "links": [link for link in links if link.recommendation_id == recommendation.pk],
+                "links": links,
+                "total": linked.totals.get(recommendation.pk, 0),
+                "all_url": f"{reverse('recommendation', args=[recommendation.code])}?"
+                + urlencode({"jurisdiction": jurisdiction.code}),
             }
         )
     if wants_csv(request):
@@ -48,7 +55,8 @@ def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
         "jurisdiction": jurisdiction,
         "rows": rows,
         "linked_rows": [row for row in rows if row["links"]],
-        "links_count": len(links),
+        "links_count": linked.total,
+        "bills_shown": BILLS_SHOWN,
         "sessions": jurisdiction_sessions(jurisdiction=jurisdiction),
         "changes": change_list_latest(jurisdictions=[jurisdiction], limit=TIMELINE_LENGTH, threats_first=False),
         "freshness": data_freshness(),

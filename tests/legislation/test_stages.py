@@ -1,5 +1,6 @@
 """Stage mapping: Open States classifications, LegiScan codes, Congress actions and the end of sessions."""
 
+import random
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from legislation.stages import (
     apply_session_end,
     congress_end_date,
     is_unicameral,
+    milestone_dates_from_openstates,
     stage_from_congress,
     stage_from_legiscan,
     stage_from_openstates,
@@ -183,6 +185,75 @@ def test_nothing_after_enactment_changes_the_stage() -> None:
 def test_actions_are_read_by_date_then_order_whatever_their_listing() -> None:
     actions = list(reversed([*TO_GOVERNOR, act(20, "executive-veto")]))
     assert stage_from_openstates(actions) == result("vetoed", 20, "passed_legislature", 15)
+
+
+def test_milestone_dates_are_when_each_milestone_first_became_the_furthest() -> None:
+    actions = [*TO_GOVERNOR, act(20, "executive-signature", chamber="executive"), act(25, "failure")]
+    assert milestone_dates_from_openstates(actions) == {
+        "in_committee": day(1),  # introduced on the same action: no date of its own
+        "passed_origin": day(8),
+        "passed_legislature": day(15),
+        "enacted": day(20),
+    }
+    prefiled = [act(1, "filing"), act(9, "introduction"), act(10, "referral-committee")]
+    assert milestone_dates_from_openstates(prefiled, session_start=day(5)) == {
+        "prefiled": day(1),
+        "introduced": day(9),
+        "in_committee": day(10),
+    }
+
+
+def _replayed_milestone_dates(actions: list[ActionRecord], **options: object) -> dict[str, date | None]:
+    """The definition: the furthest stage after each classified action (every prefix through the machine)."""
+    ordered = sorted(actions, key=lambda action: (action.date or date.max, action.order))
+    dates: dict[str, date | None] = {}
+    for end, action in enumerate(ordered, start=1):
+        if action.classification:
+            replayed = stage_from_openstates(ordered[:end], **options)
+            dates.setdefault(replayed.furthest_stage, replayed.furthest_date)
+    return dates
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_milestone_dates_in_one_pass_equal_replaying_every_prefix(seed: int) -> None:
+    rng = random.Random(seed)  # noqa: S311  (test data, reproducible)
+    kinds = [*_KINDS, "", ""]
+    actions = [
+        ActionRecord(
+            order,
+            day(rng.randint(1, 28)) if rng.random() > 0.1 else None,
+            "",
+            rng.choice(["lower", "upper", "executive", ""]),
+            "",
+            tuple(kind for kind in rng.sample(kinds, rng.randint(1, 2)) if kind),
+        )
+        for order in range(rng.randint(0, 14))
+    ]
+    options = {
+        "unicameral": rng.random() < 0.2,
+        "bill_classification": (rng.choice(["bill", "resolution", "concurrent resolution"]),),
+        "session_start": day(rng.randint(1, 10)) if rng.random() < 0.5 else None,
+    }
+    assert milestone_dates_from_openstates(actions, **options) == _replayed_milestone_dates(actions, **options)
+
+
+_KINDS = (
+    "introduction",
+    "filing",
+    "referral-committee",
+    "committee-passage",
+    "committee-failure",
+    "passage",
+    "failure",
+    "withdrawal",
+    "enrolled",
+    "executive-receipt",
+    "executive-veto",
+    "veto-override-passage",
+    "veto-override-failure",
+    "executive-signature",
+    "became-law",
+)
 
 
 def test_unknown_classifications_are_ignored() -> None:

@@ -1,13 +1,14 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 
-from legislation.models import Jurisdiction
-from recommendations.models import Recommendation
+from legislation.models import Bill, Jurisdiction
+from recommendations.models import BillLink, Recommendation
 from recommendations.services import progress_review
-from tests.factories import LegislativeSessionFactory
+from tests.factories import BillFactory, LegislativeSessionFactory
 
 from .conftest import count_queries, link_bills
 
@@ -105,10 +106,69 @@ def test_unknown_jurisdiction_is_a_404(client, seeded):
     assert client.get("/jurisdictions/zz/").status_code == 404
 
 
+def _california_bills_linked_to_pm1(
+    count: int, *, regressing: int, session_identifier: str = "2025"
+) -> list[BillLink]:
+    """`count` California bills linked to PM-1, one a day from 2025-01-01 (HB 1 the oldest); the first
+    `regressing` of them regress it, the rest advance it."""
+    california = Jurisdiction.objects.get(code="ca")
+    session = LegislativeSessionFactory(jurisdiction=california, identifier=session_identifier)
+    recommendation = Recommendation.objects.get(code="PM-1")
+    return [
+        BillLink.objects.create(
+            recommendation=recommendation,
+            bill=BillFactory(
+                jurisdiction=california,
+                session=session,
+                identifier=f"HB {number + 1}",
+                latest_action_date=datetime.date(2025, 1, 1) + datetime.timedelta(days=number),
+            ),
+            effect="regresses" if number < regressing else "advances",
+            rationale=f"Link number {number}.",
+        )
+        for number in range(count)
+    ]
+
+
+def test_jurisdiction_page_shows_the_regressing_then_latest_bills_and_links_to_all_of_them(client, seeded):
+    _california_bills_linked_to_pm1(14, regressing=2)
+    html = client.get("/jurisdictions/ca/").content.decode()
+    group = html[html.index('<tbody id="bills-PM-1">') :]
+    group = group[: group.index("</tbody>")]
+    shown = re.findall(r'<a href="/bills/ca/2025/hb-(\d+)/">', group)
+    # The two regressing bills (HB 1 and HB 2, the oldest), then the eight most recently active.
+    assert shown == ["2", "1", "14", "13", "12", "11", "10", "9", "8", "7"]
+    assert '<a href="/recommendations/PM-1/?jurisdiction=ca">All 14 bills behind PM-1 in California</a>' in group
+    assert '<a href="#bills-PM-1">14</a>' in html  # the status table counts them all
+    assert "the 14 bill links behind those statuses" in html
+    bills = list(csv.DictReader(io.StringIO(client.get("/jurisdictions/ca/?format=csv&table=bills").content.decode())))
+    assert len(bills) == 14
+
+
+def test_jurisdiction_page_with_few_bills_has_no_link_to_more(client, seeded):
+    _california_bills_linked_to_pm1(3, regressing=0)
+    html = client.get("/jurisdictions/ca/").content.decode()
+    assert "All 3 bills behind" not in html
+    assert html.count('<a href="/bills/ca/2025/hb-') == 3
+
+
+def test_jurisdiction_page_stage_bar_dates_the_furthest_stage_from_the_bill(client, seeded):
+    (link,) = _california_bills_linked_to_pm1(1, regressing=0)
+    Bill.objects.filter(pk=link.bill_id).update(
+        stage="passed_origin", furthest_stage="passed_origin", furthest_stage_date=datetime.date(2025, 3, 4)
+    )
+    html = client.get("/jurisdictions/ca/").content.decode()
+    bar = html[html.index('<ol class="stage-progress') :]
+    bar = bar[: bar.index("</ol>")]
+    assert '<span class="step-label">Passed first chamber</span> <time datetime="2025-03-04">' in bar
+    assert bar.count("<time") == 1
+
+
 def test_jurisdiction_page_runs_as_many_queries_for_30_linked_bills_as_for_one(client, seeded):
     link_bills(1)
     few = count_queries(client, "/jurisdictions/ca/")
     link_bills(29, start=1)  # five of them in California
+    _california_bills_linked_to_pm1(12, regressing=3, session_identifier="2026")  # more than the page shows
     many = count_queries(client, "/jurisdictions/ca/")
     assert few == many
-    assert many <= 14
+    assert many <= 12
