@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from urllib.parse import quote
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 
 from .choices import PENDING_STAGES, JurisdictionKind, Source, Stage
 
@@ -149,6 +151,19 @@ def bill_page_path(*, jurisdiction: str, session: str, identifier: str) -> str:
     """The readable path of a bill's page: /bills/ca/20212022/sb-57/ (identifier lowercased, spaces as dashes)."""
     slug = identifier.lower().replace(" ", "-")
     return reverse("bill", kwargs={"jurisdiction": jurisdiction, "session": session, "identifier": slug})
+
+
+def bill_page_path_maker() -> Callable[[str, str, str], str]:
+    """`bill_page_path` for a list of many bills: one reverse() for the prefix, then each path by joining and
+    quoting its parts as reverse() does (the same paths, without resolving the pattern again for every row).
+    Called with positional (jurisdiction, session, identifier)."""
+    prefix = reverse("bill", kwargs={"jurisdiction": "j", "session": "s", "identifier": "i"}).removesuffix("j/s/i/")
+
+    def path(jurisdiction: str, session: str, identifier: str) -> str:
+        slug = identifier.lower().replace(" ", "-")
+        return prefix + quote(f"{jurisdiction}/{session}/{slug}/", safe=RFC3986_SUBDELIMS + "/~:@")
+
+    return path
 
 
 class BillQuerySet(models.QuerySet["Bill"]):

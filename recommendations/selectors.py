@@ -278,16 +278,58 @@ def recommendation_links(*, recommendation: Recommendation) -> QuerySet[BillLink
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LinkPage:
+    """One page of a table of linked bills: its rows (plain dicts of LINK_ROW_FIELDS) and the links in all pages."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
+LINK_ROW_FIELDS = (
+    "id",
+    "effect",
+    "rationale",
+    "bill__identifier",
+    "bill__title",
+    "bill__popular_title",
+    "bill__stage",
+    "bill__furthest_stage",
+    "bill__latest_action_date",
+    "bill__latest_action_description",
+    "bill__jurisdiction__code",
+    "bill__jurisdiction__name",
+    "bill__session__identifier",
+    "bill__session__name",
+)
+
+
+def link_page(*, links: QuerySet[BillLink], number: int, size: int) -> LinkPage:
+    """Page `number` (from 1) of `links` (`recommendation_links`, filtered) in their order, `size` rows of the
+    fields a table of bills shows, with how many links all pages hold. One query (a window counts the links);
+    a page past the last one has no rows and costs a second query, the count."""
+    start = (number - 1) * size
+    rows = list(links.annotate(total=Window(Count("id"))).values(*LINK_ROW_FIELDS, "total")[start : start + size])
+    if rows:
+        return LinkPage(rows, rows[0]["total"])
+    return LinkPage([], links.count() if number > 1 else 0)
+
+
 def link_filter_options(*, recommendation: Recommendation) -> dict[str, list[tuple[str, str]]]:
     """The values the filters of a recommendation's bills can take, as (value, label): the jurisdictions,
-    sessions, stages and effects of its linked bills. One query."""
-    rows = recommendation_links(recommendation=recommendation).values_list(
-        "bill__jurisdiction__code",
-        "bill__jurisdiction__name",
-        "bill__session__identifier",
-        "bill__session__name",
-        "bill__stage",
-        "effect",
+    sessions, stages and effects of its linked bills. One query (of their distinct combinations)."""
+    rows = (
+        BillLink.objects.filter(recommendation=recommendation)
+        .order_by()
+        .values_list(
+            "bill__jurisdiction__code",
+            "bill__jurisdiction__name",
+            "bill__session__identifier",
+            "bill__session__name",
+            "bill__stage",
+            "effect",
+        )
+        .distinct()
     )
     jurisdictions, sessions, stages, effects = {}, {}, set(), set()
     for code, name, session, session_name, stage, effect in rows:

@@ -16,9 +16,11 @@ def wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("format") == "csv"
 
 
-def csv_url(request: HttpRequest, **extra: str) -> str:
-    """This page's address with its query, asking for CSV."""
+def csv_url(request: HttpRequest, *, without: Iterable[str] = (), **extra: str) -> str:
+    """This page's address with its query (less the parameters `without`), asking for CSV."""
     query = request.GET.copy()
+    for name in without:
+        query.pop(name, None)
     query["format"] = "csv"
     for name, value in extra.items():
         query[name] = value

@@ -1,6 +1,6 @@
 """A recommendation's page (`/recommendations/<code>/`): its words, its map, the bills linked to it (filtered by
-the links FilterSet the API uses, so the page and its API link return the same rows), and how many jurisdictions
-had each status at the end of each month."""
+the links FilterSet the API uses, so the page and its API link return the same rows; 50 a page, `?page=`, the CSV
+has every one), and how many jurisdictions had each status at the end of each month."""
 
 from __future__ import annotations
 
@@ -9,14 +9,21 @@ from math import ceil
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.text import Truncator
+
+from legislation.choices import Stage
+from legislation.models import bill_page_path_maker
 
 from ..filters import BillLinkFilter
-from ..models import ProgressStatus
+from ..models import Effect, ProgressStatus
 from ..selectors import (
     STATUS_ORDER,
+    LinkPage,
     MonthStanding,
     link_filter_options,
+    link_page,
     progress_by_month,
     recommendation_get,
     recommendation_links,
@@ -25,6 +32,7 @@ from .common import api_url, csv_response, csv_url, wants_csv
 from .maps import _fragment, map_context
 
 FILTERS = ("jurisdiction", "session", "stage", "effect")
+PAGE_SIZE = 50  # bills in a page of the table
 
 # The chart's frame, in SVG units.
 CHART_WIDTH, CHART_HEIGHT = 640, 240
@@ -38,18 +46,23 @@ def recommendation_page(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404(f"No recommendation {code}.")
     filterset = BillLinkFilter(data=request.GET, queryset=recommendation_links(recommendation=recommendation))
     valid = filterset.is_valid()
-    links = list(filterset.qs) if valid else []
     table = request.GET.get("table")
     if wants_csv(request) and table != "history":
-        return _links_csv(request, recommendation.code, links)
+        return _links_csv(request, recommendation.code, list(filterset.qs) if valid else [])
+    number = _page_number(request)
+    page = link_page(links=filterset.qs, number=number, size=PAGE_SIZE) if valid else LinkPage([], 0)
+    if not page.rows and number > 1:
+        raise Http404("No such page of bills.")
     context = {
         "recommendation": recommendation,
-        "links": links,
+        "links": _link_rows(page.rows),
+        "total": page.total,
+        "pages": _pagination(request, number=number, total=page.total),
         "errors": filterset.errors,
         "options": link_filter_options(recommendation=recommendation),
         "selected": {name: request.GET.get(name, "") for name in FILTERS},
         "filtered": any(request.GET.get(name) for name in FILTERS),
-        "csv_url": csv_url(request, table="bills"),
+        "csv_url": csv_url(request, without=["page"], table="bills"),
         "api_url": api_url(
             "billlink-list", recommendation=recommendation.code, **{name: request.GET.get(name) for name in FILTERS}
         ),
@@ -78,6 +91,66 @@ def recommendation_page(request: HttpRequest, code: str) -> HttpResponse:
     response = render(request, "recommendations/recommendation.html", context, status=400 if not valid else 200)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _page_number(request: HttpRequest) -> int:
+    """`?page=` (from 1); anything else is a 404, as Django's paginated list views answer."""
+    value = request.GET.get("page") or "1"
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 1_000_000:
+        raise Http404("No such page of bills.")
+    return int(value)
+
+
+def _link_rows(rows: list[dict]) -> list[dict]:
+    """The table's rows as the template shows them: paths, labels and the title (truncated) put together here once
+    per row, so that the template only writes values out (a reverse() or an include per row costs more than the
+    rest of the row)."""
+    bill_path = bill_page_path_maker()
+    jurisdiction_paths: dict[str, str] = {}
+    stage_labels = dict(Stage.choices)
+    effect_labels = dict(Effect.choices)
+    for row in rows:
+        code = row["bill__jurisdiction__code"]
+        if code not in jurisdiction_paths:
+            jurisdiction_paths[code] = reverse("jurisdiction", kwargs={"code": code})
+        row["path"] = bill_path(code, row["bill__session__identifier"], row["bill__identifier"])
+        row["jurisdiction_path"] = jurisdiction_paths[code]
+        row["title"] = Truncator(row["bill__popular_title"] or row["bill__title"]).chars(160)
+        row["session"] = row["bill__session__name"] or row["bill__session__identifier"]
+        row["effect_label"] = effect_labels.get(row["effect"], row["effect"])
+        row["stage_label"] = stage_labels.get(row["bill__stage"], row["bill__stage"])
+        row["furthest_label"] = stage_labels.get(row["bill__furthest_stage"], row["bill__furthest_stage"]).lower()
+    return rows
+
+
+def _pagination(request: HttpRequest, *, number: int, total: int) -> dict | None:
+    """Links to the pages of the table (the filters kept), or None when it fits on one page: the previous and next
+    pages, and the page numbers around this one with the first and last (None marks a gap)."""
+    count = ceil(total / PAGE_SIZE)
+    if count <= 1:
+        return None
+    query = request.GET.copy()
+    query.pop("format", None)
+
+    def url(page: int) -> str:
+        query["page"] = str(page)
+        return f"{request.path}?{query.urlencode()}"
+
+    shown = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
+    numbers: list[dict | None] = []
+    for index, page in enumerate(shown):
+        if index and page != shown[index - 1] + 1:
+            numbers.append(None)
+        numbers.append({"number": page, "url": url(page), "current": page == number})
+    return {
+        "number": number,
+        "count": count,
+        "first_row": (number - 1) * PAGE_SIZE + 1,
+        "last_row": min(number * PAGE_SIZE, total),
+        "previous_url": url(number - 1) if number > 1 else "",
+        "next_url": url(number + 1) if number < count else "",
+        "numbers": numbers,
+    }
 
 
 def _links_csv(request: HttpRequest, code: str, links: list) -> HttpResponse:

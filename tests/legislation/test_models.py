@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError
 
 from legislation.choices import Stage
-from legislation.models import Bill, BillExternalId, LegislativeSession
+from legislation.models import Bill, BillExternalId, LegislativeSession, bill_page_path, bill_page_path_maker
 from tests.factories import BillFactory, JurisdictionFactory, LegislativeSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +58,20 @@ def test_pending_and_enacted_querysets():
     BillFactory(stage=Stage.DIED)
     assert list(Bill.objects.pending()) == [pending]
     assert list(Bill.objects.enacted()) == [enacted]
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "session", "identifier"),
+    [
+        ("ca", "20212022", "SB 57"),
+        ("co", "2022A", "HB 22-1326"),
+        ("tx", "89(1)", "HB 1"),
+        ("us", "118", "HJRES 3"),
+        ("pr", "2025 ordinaria", "PC 1"),
+    ],
+)
+def test_bill_paths_made_in_a_loop_are_those_reverse_gives(jurisdiction, session, identifier):
+    path = bill_page_path_maker()
+    assert path(jurisdiction, session, identifier) == bill_page_path(
+        jurisdiction=jurisdiction, session=session, identifier=identifier
+    )

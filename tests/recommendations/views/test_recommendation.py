@@ -1,14 +1,15 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.utils import timezone
 
 from legislation.models import Jurisdiction
-from recommendations.models import Progress, Recommendation
+from recommendations.models import BillLink, Progress, Recommendation
 from recommendations.selectors import progress_by_month
-from tests.factories import RecommendationFactory
+from tests.factories import BillFactory, LegislativeSessionFactory, RecommendationFactory
 
 from .conftest import count_queries, link_bills
 
@@ -155,6 +156,7 @@ def test_recommendation_page_runs_as_many_queries_for_30_linked_bills_as_for_one
         count_queries(client, "/recommendations/PM-1/?stage=introduced", HTTP_HX_REQUEST="true"),
     )
     link_bills(29, start=1)
+    _many_links(60)  # more than a page
     many = (
         count_queries(client, "/recommendations/PM-1/"),
         count_queries(client, "/recommendations/PM-1/?stage=introduced", HTTP_HX_REQUEST="true"),
@@ -162,3 +164,73 @@ def test_recommendation_page_runs_as_many_queries_for_30_linked_bills_as_for_one
     assert few == many
     assert many[0] <= 8
     assert many[1] <= 4
+
+
+def _many_links(count: int, *, code: str = "ca") -> None:
+    """`count` bills of one jurisdiction linked to PM-1, HB 1 the least recently active."""
+    jurisdiction = Jurisdiction.objects.get(code=code)
+    session = LegislativeSessionFactory(jurisdiction=jurisdiction, identifier="2024")
+    recommendation = Recommendation.objects.get(code="PM-1")
+    for number in range(count):
+        bill = BillFactory(
+            jurisdiction=jurisdiction,
+            session=session,
+            identifier=f"SB {number + 1}",
+            latest_action_date=datetime.date(2024, 1, 1) + datetime.timedelta(days=number),
+        )
+        BillLink.objects.create(recommendation=recommendation, bill=bill, effect="advances", rationale="Many.")
+
+
+def _identifiers(html: str) -> list[str]:
+    return [re.search(r">([A-Z]{2} [A-Z]+ \d+)</a>", row).group(1) for row in _rows(html)]
+
+
+def test_bills_come_50_a_page_with_page_links_that_keep_the_filters(client, seeded):
+    _many_links(60)
+    link_bills(6)  # one in California, five elsewhere
+    first = client.get("/recommendations/PM-1/", {"jurisdiction": "ca"}).content.decode()
+    rows = _identifiers(first)
+    assert len(rows) == 50
+    assert rows[0] == "CA HB 1"  # the most recently active (2025), then SB 60, SB 59 ...
+    assert rows[1:3] == ["CA SB 60", "CA SB 59"]
+    assert "61 linked bills match the filters. Bills 1 to 50, page 1 of 2." in " ".join(first.split())
+    assert '<a href="/recommendations/PM-1/?jurisdiction=ca&amp;page=2" hx-get=' in first
+    assert 'rel="next">Next page</a>' in first
+    assert 'href="/recommendations/PM-1/?jurisdiction=ca&amp;format=csv&amp;table=bills"' in first
+    second = client.get("/recommendations/PM-1/", {"jurisdiction": "ca", "page": "2"}).content.decode()
+    assert _identifiers(second) == [f"CA SB {number}" for number in range(11, 0, -1)]
+    assert 'rel="prev">Previous page</a>' in second
+    assert 'href="/recommendations/PM-1/?jurisdiction=ca&amp;format=csv&amp;table=bills"' in second  # no page
+    assert "Next page" not in second
+    # The CSV of a page has every filtered bill.
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/recommendations/PM-1/?jurisdiction=ca&page=2&format=csv").content.decode())
+        )
+    )
+    assert len(csv_rows) == 61
+
+
+def test_a_page_of_bills_swaps_in_with_htmx(client, seeded):
+    _many_links(55)
+    response = client.get("/recommendations/PM-1/", {"page": "2"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="bills-panel"')
+    assert _identifiers(html) == [f"CA SB {number}" for number in range(5, 0, -1)]
+    assert 'hx-target="#bills-panel"' in html
+    assert 'hx-get="/recommendations/PM-1/?page=1"' in html
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "two", "3", "1.5"])
+def test_a_page_that_does_not_exist_is_a_404(client, seeded, page):
+    _many_links(55)
+    assert client.get("/recommendations/PM-1/", {"page": page}).status_code == 404
+
+
+def test_the_table_links_each_bill_and_its_jurisdiction_as_reverse_would(client, seeded):
+    links = link_bills(3)
+    html = client.get("/recommendations/PM-1/").content.decode()
+    for link in links:
+        bill = link.bill
+        assert f'<a href="{bill.get_absolute_url()}">{bill.jurisdiction.code.upper()} {bill.identifier}</a>' in html
+        assert f'<a href="/jurisdictions/{bill.jurisdiction.code}/">{bill.jurisdiction.name}</a>' in html
