@@ -57,8 +57,11 @@ browser:
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
+# Two pytest-xdist workers (the suite's machine has two cores), each with its own test database and Redis
+# databases (tracker/settings/test.py). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 test: check-services browser lint
-	$(BIN)/pytest --create-db --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --create-db --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	$(PY) bench/import_bench.py

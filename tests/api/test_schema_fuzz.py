@@ -34,6 +34,7 @@ CHECKS = [
 EXAMPLES_PER_OPERATION = 20
 MINIMUM_CASES = 500
 CASES: list[str] = []
+FUZZED: set[str] = set()  # the fuzz tests (one per operation and client) run by this process
 
 
 # Loaded when the module is collected (pytest-django has set Django up by then); serving the schema reads no table.
@@ -49,6 +50,25 @@ def _keep_the_test_connection():
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def _count_fuzz_tests(request):
+    if getattr(request.node, "operation_label", None):
+        FUZZED.add(request.node.name)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _enough_cases_were_generated(request):
+    """After the fuzz tests this process ran: enough cases over enough paths. Under pytest-xdist (`make test`) a
+    process runs only its share of them, and the minimums are that share of the whole."""
+    yield
+    if not FUZZED:
+        return
+    fuzz_tests = [item for item in request.session.items if getattr(item, "operation_label", None)]
+    share = len(FUZZED) / len(fuzz_tests)
+    assert len(CASES) >= MINIMUM_CASES * share, (len(CASES), f"{len(FUZZED)} of {len(fuzz_tests)} fuzz tests")
+    assert len({case.split(" ", 1)[1] for case in CASES}) >= 15 * share  # every path, not only a few
 
 
 FUZZ_SETTINGS = hypothesis_settings(
@@ -76,11 +96,3 @@ def test_anonymous_requests_conform_to_the_schema(case, world):
 def test_admin_requests_conform_to_the_schema(case, world, admin_user_):
     token, _ = Token.objects.get_or_create(user=admin_user_)
     call_and_check(case, {"Authorization": f"Token {token.key}"})
-
-
-def test_enough_cases_were_generated():
-    """Runs after the fuzzing above (same module, later in file order)."""
-    if not CASES:
-        pytest.skip("the fuzz test did not run in this session")
-    assert len(CASES) >= MINIMUM_CASES, len(CASES)
-    assert len({case.split(" ", 1)[1] for case in CASES}) >= 15  # every path, not only a few

@@ -11,25 +11,33 @@ from django.core.exceptions import ImproperlyConfigured
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... ; empty without xdist
 WORKER_REDIS_DBS = {"": (14, 15), "gw0": (14, 15), "gw1": (12, 13)}
-if WORKER not in WORKER_REDIS_DBS and not (os.environ.get("REDIS_URL") and os.environ.get("CELERY_BROKER_URL")):
+REDIS_NAMES = ("REDIS_URL", "CELERY_BROKER_URL")
+if WORKER not in WORKER_REDIS_DBS and not all(os.environ.get(name) for name in REDIS_NAMES):
     raise ImproperlyConfigured(
         f"xdist worker {WORKER} has no Redis databases of its own: run at most {len(WORKER_REDIS_DBS) - 1} workers, "
         "or set REDIS_URL and CELERY_BROKER_URL."
     )
-CACHE_DB, BROKER_DB = WORKER_REDIS_DBS.get(WORKER, (None, None))
 
-TEST_DEFAULTS = {
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/tracker",
-    "REDIS_URL": f"redis://127.0.0.1:6379/{CACHE_DB}",
-    "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{BROKER_DB}",
-    "DJANGO_DEBUG": "false",
-}
+TEST_DEFAULTS = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/tracker", "DJANGO_DEBUG": "false"}
 for name, value in TEST_DEFAULTS.items():
     if not os.environ.get(name):  # unset or empty
         os.environ[name] = value
 
-from .base import *  # noqa: E402, F403
-from .base import VAR_DIR  # noqa: E402
+# The Redis URLs are put in the environment only while base.py reads them: xdist's controller loads these settings
+# too, and the workers it starts would inherit its URLs as if they had been set by hand.
+cache_db, broker_db = WORKER_REDIS_DBS.get(WORKER, (None, None))
+redis_defaults = {
+    "REDIS_URL": f"redis://127.0.0.1:6379/{cache_db}",
+    "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{broker_db}",
+}
+defaulted = [name for name in REDIS_NAMES if not os.environ.get(name)]
+os.environ.update({name: redis_defaults[name] for name in defaulted})
+try:
+    from .base import *  # noqa: F403
+    from .base import VAR_DIR
+finally:
+    for name in defaulted:
+        del os.environ[name]
 
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
 # Hashing passwords for real only slows the suite down.
