@@ -22,8 +22,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Prefetch, QuerySet, Value
-from django.db.models.functions import Lower, Replace
+from django.db.models import F, Prefetch, QuerySet, Value, Window
+from django.db.models.functions import Lower, Replace, RowNumber
 
 from tracker.db import fetch_prepared
 
@@ -65,18 +65,18 @@ class DemoSnapshot:
 
 
 def data_freshness() -> list[SourceFreshness]:
-    """The last successful (or partly successful) import of each source that has one, newest first."""
-    latest = []
-    for source in Source:
-        run = (
-            ImportRun.objects.successful()
-            .filter(source=source, finished_at__isnull=False)
-            .order_by("-finished_at")
-            .first()
+    """The last successful (or partly successful) import of each source that has one, newest first. One query (a
+    window numbers each source's runs, newest first, and keeps the first)."""
+    runs = (
+        ImportRun.objects.successful()
+        .filter(source__in=Source.values, finished_at__isnull=False)
+        .annotate(
+            newest=Window(RowNumber(), partition_by=F("source"), order_by=[F("finished_at").desc(), F("id").desc()])
         )
-        if run:
-            latest.append(SourceFreshness(source.value, source.label, run.finished_at, run.scope, run.pk))
-    return sorted(latest, key=lambda item: item.finished_at, reverse=True)
+        .filter(newest=1)
+        .order_by("-finished_at", "-id")
+    )
+    return [SourceFreshness(run.source, Source(run.source).label, run.finished_at, run.scope, run.pk) for run in runs]
 
 
 @lru_cache(maxsize=1)

@@ -216,9 +216,8 @@ def test_queries_do_not_grow_with_actions_and_links(client, seeded, django_asser
     small = make_bill(actions=1, links=1, identifier="AB 1")
     large = make_bill(actions=40, links=5, identifier="AB 2")
     count = _queries(client, small.get_absolute_url())
-    # The bill, its actions, sponsors, sources, ids and stage changes, its links, freshness (one per source) and
-    # the demo notice.
-    assert count == 11
+    # The bill, its actions, sponsors, sources, ids and stage changes, its links, freshness and the demo notice.
+    assert count == 9
     with django_assert_num_queries(count):
         assert client.get(large.get_absolute_url()).status_code == 200
 

@@ -80,4 +80,4 @@ def test_home_runs_as_many_queries_for_30_linked_bills_as_for_one(client, seeded
     link_bills(29, start=1)
     many = count_queries(client, "/")
     assert few == many
-    assert many <= 14
+    assert many <= 12

@@ -171,4 +171,4 @@ def test_jurisdiction_page_runs_as_many_queries_for_30_linked_bills_as_for_one(c
     _california_bills_linked_to_pm1(12, regressing=3, session_identifier="2026")  # more than the page shows
     many = count_queries(client, "/jurisdictions/ca/")
     assert few == many
-    assert many <= 12
+    assert many <= 10
