@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -186,18 +187,23 @@ def bill_list_page(columns: dict[str, str], conditions: SqlConditions, *, limit:
 # --- Bill pages -------------------------------------------------------------------------------------------------
 
 
+SLUG_DASHES_TRIED = 4  # a slug with more dashes is matched by the slug expression (2 ** dashes candidates)
+
+
 def bill_page_get(*, jurisdiction: str, session: str, identifier_slug: str) -> Bill | None:
     """The bill a page's path names (`/bills/ca/20212022/sb-57/`), with everything its page shows, or None.
 
-    The identifier is matched by its slug (lowercased, spaces as dashes), not by turning the slug back into an
-    identifier: `HB 22-1326` and `HB 22 1326` have the same slug but only one of them exists. Jurisdiction code and
-    slug match in any case (the view redirects to the canonical path); the session identifier matches exactly.
-    The number of queries is fixed: the bill, then one per kind of child row.
+    The slug is the identifier lowercased with spaces as dashes, so it does not say which dashes were spaces:
+    `HB 22-1326` and `HB 22 1326` have the same slug. The identifiers it can come from (upper case, as the
+    importers normalise them; each dash a space or a dash) are looked up at once in the unique index on
+    (jurisdiction, session, identifier); only when none exists (a 404, or an identifier stored in lower case) is
+    the session's bills' slug compared, one more query. Jurisdiction code and slug match in any case (the view
+    redirects to the canonical path); the session identifier matches exactly. Otherwise the number of queries is
+    fixed: the bill, then one per kind of child row.
     """
-    return (
+    bills = (
         Bill.objects.for_list()
-        .alias(slug=Lower(Replace("identifier", Value(" "), Value("-"))))
-        .filter(jurisdiction__code=jurisdiction.lower(), session__identifier=session, slug=identifier_slug.lower())
+        .filter(jurisdiction__code=jurisdiction.lower(), session__identifier=session)
         .prefetch_related(
             Prefetch("actions", queryset=BillAction.objects.order_by("order")),
             Prefetch("sponsorships", queryset=BillSponsorship.objects.order_by("-primary", "id")),
@@ -205,8 +211,26 @@ def bill_page_get(*, jurisdiction: str, session: str, identifier_slug: str) -> B
             Prefetch("external_ids", queryset=BillExternalId.objects.order_by("source")),
             Prefetch("stage_changes", queryset=StageChange.objects.order_by("seen_at", "id")),
         )
-        .first()
     )
+    candidates = identifiers_from_slug(identifier_slug)
+    if candidates:
+        bill = bills.filter(identifier__in=candidates).first()
+        if bill is not None:
+            return bill
+    slug = Lower(Replace("identifier", Value(" "), Value("-")))
+    return bills.alias(slug=slug).filter(slug=identifier_slug.lower()).first()
+
+
+def identifiers_from_slug(slug: str) -> list[str]:
+    """The upper-case identifiers whose slug this is (`hb-22-1326`: `HB 22 1326`, `HB 22-1326`, `HB-22 1326`,
+    `HB-22-1326`), or none when the slug has more than SLUG_DASHES_TRIED dashes."""
+    parts = slug.upper().split("-")
+    if len(parts) - 1 > SLUG_DASHES_TRIED:
+        return []
+    return [
+        parts[0] + "".join(separator + part for separator, part in zip(separators, parts[1:], strict=True))
+        for separators in product((" ", "-"), repeat=len(parts) - 1)
+    ]
 
 
 def bill_stage_dates(*, bill: Bill) -> dict[str, date | None]:

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from legislation.choices import Source, Stage
 from legislation.models import Bill, BillExternalId, BillSource, BillSponsorship, Jurisdiction, StageChange
+from legislation.selectors import bill_page_get, identifiers_from_slug
 from recommendations.models import Recommendation
 from recommendations.services import bill_link_create
 from tests.factories import BillActionFactory, BillFactory, LegislativeSessionFactory
@@ -162,6 +163,37 @@ def test_identifier_with_a_dash_has_its_own_page(client, seeded):
     bill = make_bill(identifier="HB 22-1326")
     assert bill.get_absolute_url() == "/bills/ca/20252026/hb-22-1326/"
     assert "CA HB 22-1326" in text_of(client.get(bill.get_absolute_url()))
+
+
+def test_slug_gives_every_identifier_it_can_come_from():
+    assert identifiers_from_slug("sb-57") == ["SB 57", "SB-57"]
+    assert identifiers_from_slug("hb-22-1326") == ["HB 22 1326", "HB 22-1326", "HB-22 1326", "HB-22-1326"]
+    assert identifiers_from_slug("hjres3") == ["HJRES3"]
+    assert identifiers_from_slug("a-b-c-d-e") != []
+    assert identifiers_from_slug("a-b-c-d-e-f") == []  # too many: compared by slug instead
+
+
+def test_bill_is_found_by_its_identifier_in_the_unique_index(seeded):
+    bill = make_bill(identifier="HB 22-1326")
+    with CaptureQueriesContext(connection) as queries:
+        found = bill_page_get(jurisdiction="CA", session="20252026", identifier_slug="HB-22-1326")
+    assert found == bill
+    lookup = queries.captured_queries[0]["sql"]
+    assert "\"legislation_bill\".\"identifier\" IN ('HB 22 1326', 'HB 22-1326', 'HB-22 1326', 'HB-22-1326')" in lookup
+    assert "REPLACE(" not in lookup.upper()  # not the slug of every bill of the session
+    assert len(queries.captured_queries) == 6  # the bill, then one query per kind of child row
+
+
+def test_identifier_stored_in_lower_case_is_still_found_by_its_slug(client, seeded):
+    bill = make_bill(identifier="ab 123")
+    assert bill_page_get(jurisdiction="ca", session="20252026", identifier_slug="ab-123") == bill
+    assert client.get(PATH).status_code == 200
+
+
+def test_of_two_identifiers_with_the_same_slug_the_first_in_order_has_the_page(client, seeded):
+    spaced = make_bill(identifier="HB 22 1326")
+    make_bill(identifier="HB 22-1326")
+    assert bill_page_get(jurisdiction="ca", session="20252026", identifier_slug="hb-22-1326") == spaced
 
 
 def test_path_in_another_case_redirects_to_the_canonical_one(client, seeded):
