@@ -16,7 +16,7 @@ WEB_PORT := $(or $(PORT),8000)
 help:
 	@echo "make run    set up and serve the tracker (web, worker, beat) on http://127.0.0.1:8000"
 	@echo "make test   run ruff and the whole test suite on PostgreSQL and Redis"
-	@echo "make bench  run the benchmarks in bench/"
+	@echo "make bench  run the benchmarks in bench/ (import, API, pages)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,7 @@ test: check-services browser lint
 bench: $(VENV)/.dev
 	$(PY) bench/import_bench.py
 	$(PY) bench/api_bench.py
+	$(PY) bench/pages_bench.py
 
 clean:
 	rm -rf var/cache var/staticfiles var/celery .pytest_cache .coverage
