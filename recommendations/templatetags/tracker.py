@@ -10,6 +10,9 @@ from datetime import date
 from typing import Any
 
 from django import template
+from django.utils import dateformat
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from legislation.choices import MILESTONES, Source, Stage
 from legislation.models import bill_page_path
@@ -73,3 +76,45 @@ def stage_steps(
         }
         for step in steps
     ]
+
+
+STOPPED = frozenset({Stage.VETOED, Stage.FAILED, Stage.WITHDRAWN, Stage.DIED})
+
+
+@register.simple_tag
+def stage_progress(furthest_stage: str, stage: str, dates: Mapping[str, date | None] | None = None) -> SafeString:
+    """`{% stage_progress furthest_stage stage dates %}`: a bill's stage bar, the milestones of `stage_steps` as an
+    ordered list (reached ones marked, the furthest as the current step, dates where known, "not reached" for
+    screen readers), stopped when the bill no longer moves.
+
+    Written out here rather than in a template because lists draw one bar per bill: a template loop over the steps
+    cost more than the rest of a bill's row.
+    """
+    items = format_html_join(
+        "",
+        '<li class="{}{}"{}><span class="step-label">{}</span>{}{}</li>',
+        (
+            (
+                "reached" if step["reached"] else "",
+                " current" if step["current"] else "",
+                mark_safe(' aria-current="step"') if step["current"] else "",
+                step["label"],
+                format_html(' <time datetime="{}">{}</time>', step["date"].isoformat(), date_format(step["date"]))
+                if step["date"]
+                else "",
+                mark_safe('<span class="visually-hidden"> (not reached)</span>') if not step["reached"] else "",
+            )
+            for step in stage_steps(furthest_stage, stage, dates)
+        ),
+    )
+    return format_html(
+        '<ol class="stage-progress{}" aria-label="Furthest stage reached: {}">\n  {}\n</ol>',
+        " stopped" if stage in STOPPED else "",
+        stage_label(furthest_stage),
+        items,
+    )
+
+
+def date_format(value: date) -> str:
+    """A date as pages write it: Nov 30, 2026 (the `date:"M j, Y"` of the templates)."""
+    return dateformat.format(value, "M j, Y")

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from legislation.models import Jurisdiction
+from legislation.models import Jurisdiction, bill_page_path_maker
 from legislation.selectors import bill_stage_dates_listed, data_freshness
 
 from ..models import ProgressStatus
@@ -32,11 +32,15 @@ def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
     progress = progress_for_jurisdiction(jurisdiction=jurisdiction)
     shown = None if wants_csv(request) else BILLS_SHOWN  # the CSV has every link
     linked = jurisdiction_links(jurisdiction=jurisdiction, per_recommendation=shown)
+    bill_path = bill_page_path_maker()
     rows = []
     for recommendation in recommendation_list_current():
         row_progress = progress.get(recommendation.pk)
         links = linked.links.get(recommendation.pk, [])
         for link in links:
+            link.path = bill_path(link.bill.jurisdiction.code, link.bill.session.identifier, link.bill.identifier)
+            link.effect_label = link.get_effect_display()
+            link.stage_label = link.bill.get_stage_display()
             link.stage_dates = bill_stage_dates_listed(bill=link.bill)
         rows.append(
             {
