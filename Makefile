@@ -60,8 +60,10 @@ lint: $(VENV)/.dev
 # Two pytest-xdist workers (the suite's machine has two cores), each with its own test database and Redis
 # databases (tracker/settings/test.py). PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
+# A fresh test database by default (CI); `make test TEST_DB=--reuse-db` keeps it between runs locally.
+TEST_DB ?= --create-db
 test: check-services browser lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --create-db --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(TEST_DB) --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	$(PY) bench/import_bench.py
