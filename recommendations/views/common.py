@@ -54,3 +54,34 @@ def _safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return f"'{value}"
     return value
+
+
+LINK_CSV_HEADER = (
+    "recommendation", "jurisdiction", "session", "identifier", "title", "effect", "stage", "furthest_stage",
+    "latest_action_date", "latest_action_description", "rationale", "url",
+)  # fmt: skip
+
+
+def link_csv_response(request: HttpRequest, filename: str, links: Iterable[tuple[str, Any]]) -> HttpResponse:
+    """Linked bills as CSV, one row per (recommendation code, BillLink with its bill, jurisdiction and session)."""
+    return csv_response(
+        filename,
+        LINK_CSV_HEADER,
+        (
+            [
+                code,
+                link.bill.jurisdiction.code,
+                link.bill.session.identifier,
+                link.bill.identifier,
+                link.bill.title,
+                link.effect,
+                link.bill.stage,
+                link.bill.furthest_stage,
+                link.bill.latest_action_date,
+                link.bill.latest_action_description,
+                link.rationale,
+                request.build_absolute_uri(link.bill.get_absolute_url()),
+            ]
+            for code, link in links
+        ),
+    )

@@ -21,7 +21,7 @@ from ..selectors import (
     progress_for_jurisdiction,
     recommendation_list_current,
 )
-from .common import api_url, csv_response, csv_url, wants_csv
+from .common import api_url, csv_response, csv_url, link_csv_response, wants_csv
 
 TIMELINE_LENGTH = 20
 BILLS_SHOWN = 10  # per recommendation; the recommendation's page lists them all, filtered to the jurisdiction
@@ -75,29 +75,11 @@ def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
 
 def _csv(request: HttpRequest, jurisdiction: Jurisdiction, rows: list[dict]) -> HttpResponse:
     if request.GET.get("table") == "bills":
-        return csv_response(
+        return link_csv_response(
+            request,
             f"{jurisdiction.code}-bills.csv",
-            ["recommendation", "jurisdiction", "session", "identifier", "title", "effect", "stage", "furthest_stage",
-             "latest_action_date", "latest_action_description", "rationale", "url"],
-            (
-                [
-                    row["recommendation"].code,
-                    jurisdiction.code,
-                    link.bill.session.identifier,
-                    link.bill.identifier,
-                    link.bill.title,
-                    link.effect,
-                    link.bill.stage,
-                    link.bill.furthest_stage,
-                    link.bill.latest_action_date,
-                    link.bill.latest_action_description,
-                    link.rationale,
-                    request.build_absolute_uri(link.bill.get_absolute_url()),
-                ]
-                for row in rows
-                for link in row["links"]
-            ),
-        )  # fmt: skip
+            ((row["recommendation"].code, link) for row in rows for link in row["links"]),
+        )
     return csv_response(
         f"{jurisdiction.code}-progress.csv",
         ["recommendation", "title", "jurisdiction", "status", "basis", "reason", "evidence_url", "updated_at"],

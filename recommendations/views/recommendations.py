@@ -28,7 +28,7 @@ from ..selectors import (
     recommendation_get,
     recommendation_links,
 )
-from .common import api_url, csv_response, csv_url, wants_csv
+from .common import api_url, csv_response, csv_url, link_csv_response, wants_csv
 from .maps import _fragment, map_context
 
 FILTERS = ("jurisdiction", "session", "stage", "effect")
@@ -154,28 +154,7 @@ def _pagination(request: HttpRequest, *, number: int, total: int) -> dict | None
 
 
 def _links_csv(request: HttpRequest, code: str, links: list) -> HttpResponse:
-    return csv_response(
-        f"{code}-bills.csv",
-        ["recommendation", "jurisdiction", "session", "identifier", "title", "effect", "stage", "furthest_stage",
-         "latest_action_date", "latest_action_description", "rationale", "url"],
-        (
-            [
-                code,
-                link.bill.jurisdiction.code,
-                link.bill.session.identifier,
-                link.bill.identifier,
-                link.bill.title,
-                link.effect,
-                link.bill.stage,
-                link.bill.furthest_stage,
-                link.bill.latest_action_date,
-                link.bill.latest_action_description,
-                link.rationale,
-                request.build_absolute_uri(link.bill.get_absolute_url()),
-            ]
-            for link in links
-        ),
-    )  # fmt: skip
+    return link_csv_response(request, f"{code}-bills.csv", ((code, link) for link in links))
 
 
 @dataclass(frozen=True, slots=True)
