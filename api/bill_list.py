@@ -62,7 +62,7 @@ def bill_page(params: QueryDict, url: str) -> BillPage | None:
         number, size = PAGINATION.page_number_of(params), PAGINATION.page_size_of(params)
     except ValidationError:
         return None
-    if number is None:
+    if number is None or PAGINATION.past_any_row(number, size):
         return None
     conditions = TrackedBillFilter.sql_conditions(params, bill_sql_columns())
     if conditions is None:

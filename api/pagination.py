@@ -30,6 +30,10 @@ def positive_int_param(params: QueryDict, name: str, *, maximum: int | None = No
     return min(value, maximum) if maximum else value
 
 
+# The largest row offset the databases take (a signed 64-bit integer); a page starting past it has no rows.
+MAX_OFFSET = 2**63 - 1
+
+
 def link_header(response: Response, next_url: str | None, previous_url: str | None) -> None:
     """RFC 8288 links to the neighbouring pages, for clients (and CSV users) that do not read the body."""
     links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", next_url), ("prev", previous_url)) if url]
@@ -53,6 +57,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if params.get(self.page_query_param) in self.last_page_strings:
             return None
         return positive_int_param(params, self.page_query_param) or 1
+
+    @staticmethod
+    def past_any_row(number: int, size: int) -> bool:
+        """Page `number` of `size` rows starts past any offset a database can take: it is empty (a 404), and must
+        not reach the database (PostgreSQL refuses such an OFFSET: "bigint out of range")."""
+        return (number - 1) * size > MAX_OFFSET
 
     def page_links(self, url: str, number: int, size: int, count: int) -> dict[str, Any]:
         """`count`, `next` and `previous` of page `number` (of `size` rows) of `count` rows, at the request's `url`."""
@@ -83,6 +93,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         number = self.page_number_of(request.query_params)
         if number is None:
             number = max(1, -(-queryset.count() // page_size))
+        if self.past_any_row(number, page_size):
+            raise NotFound(f"{self.page_query_param}: Invalid page.")
         offset = (number - 1) * page_size
         names = list(columns)
         rows = list(

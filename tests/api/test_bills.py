@@ -194,6 +194,18 @@ def test_page_past_the_last_is_404_naming_page(api_client, world):
     assert response.json()["detail"].startswith("page:")
 
 
+@pytest.mark.parametrize("page", ["9223372036854775807", "184467440737095517", str(10**30)])
+@pytest.mark.parametrize(
+    "query",
+    ["", "&format=csv", "&jurisdiction=ca", "&q=fentanyl", "&ordering=-latest_action_date", "&page_size=200"],
+)
+def test_a_page_past_any_database_offset_is_404_on_every_path(api_client, world, page, query):
+    """A page whose offset no database takes (bigint) is empty: a 404, on the prepared path and the ORM path."""
+    response = api_client.get(f"/api/v1/bills/?page={page}{query}")
+    assert response.status_code == 404, response.content
+    assert b"page" in response.content
+
+
 def test_page_size_is_capped_at_200(api_client, world):
     jurisdiction = JurisdictionFactory(code="tx")
     BillFactory.create_batch(205, jurisdiction=jurisdiction)
