@@ -209,6 +209,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+else:
+    # Redis redelivers a task that was taken but never acknowledged (its worker died) after the visibility timeout
+    # (kombu's default: an hour). It must outlast the longest task's hard time limit (the exports build, 50
+    # minutes: api/tasks.py; the backfills 32, legislation/tasks.py), or a task still running would be delivered a
+    # second time; five minutes more. tests/tracker/test_celery.py checks it against every registered task.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=int(timedelta(minutes=55).total_seconds()))
+    }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None) or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TIMEZONE = TIME_ZONE
