@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -433,26 +433,21 @@ class ChangePosition:
     id: int
 
 
-def _after(kind: str, position: ChangePosition | None, time_field: str, id_field: str) -> Q:
-    """Changes that come after `position` in feed order (time, kind, id)."""
+def _beyond(
+    kind: str, position: ChangePosition | None, time_field: str, id_field: str, *, backwards: bool = False
+) -> Q:
+    """Changes of `kind` that come after `position` in feed order (time, kind, id), or before it (`backwards`, for
+    reading the feed newest first)."""
     if position is None:
         return Q()
-    if kind > position.kind:
-        return Q(**{f"{time_field}__gte": position.at})
-    if kind < position.kind:
-        return Q(**{f"{time_field}__gt": position.at})
-    return Q(**{f"{time_field}__gt": position.at}) | Q(**{time_field: position.at, f"{id_field}__gt": position.id})
-
-
-def _before(kind: str, position: ChangePosition | None, time_field: str, id_field: str) -> Q:
-    """Changes that come before `position` in feed order (time, kind, id), for reading the feed backwards."""
-    if position is None:
-        return Q()
-    if kind < position.kind:
-        return Q(**{f"{time_field}__lte": position.at})
-    if kind > position.kind:
-        return Q(**{f"{time_field}__lt": position.at})
-    return Q(**{f"{time_field}__lt": position.at}) | Q(**{time_field: position.at, f"{id_field}__lt": position.id})
+    strict, inclusive = ("lt", "lte") if backwards else ("gt", "gte")
+    if kind != position.kind:
+        # At the position's very time, a kind that sorts beyond the position's kind is beyond it too.
+        beyond_at_same_time = kind < position.kind if backwards else kind > position.kind
+        return Q(**{f"{time_field}__{inclusive if beyond_at_same_time else strict}": position.at})
+    return Q(**{f"{time_field}__{strict}": position.at}) | Q(
+        **{time_field: position.at, f"{id_field}__{strict}": position.id}
+    )
 
 
 def change_list(
@@ -471,7 +466,7 @@ def change_list(
     both kinds (None where it does not apply).
     """
     rows = _change_rows(
-        position=lambda kind, time_field, id_field: _after(kind, after, time_field, id_field),
+        position=after,
         newest_first=False,
         since=since,
         kinds=kinds,
@@ -507,7 +502,7 @@ def change_list_recent(
     jurisdiction codes.
     """
     rows = _change_rows(
-        position=lambda kind, time_field, id_field: _before(kind, before, time_field, id_field),
+        position=before,
         newest_first=True,
         since=since,
         kinds=kinds,
@@ -524,7 +519,7 @@ def change_list_recent(
 
 def _change_rows(
     *,
-    position: Callable[[str, str, str], Q],
+    position: ChangePosition | None,
     newest_first: bool,
     since: datetime | None,
     kinds: Iterable[str],
@@ -532,8 +527,8 @@ def _change_rows(
     recommendation: str | None = None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    """Up to `limit` changes of each kind in `kinds` on the side of a position that `position(kind, time_field,
-    id_field)` keeps, merged in feed order (newest first or oldest first): the query of both changefeeds.
+    """Up to `limit` changes of each kind in `kinds` beyond `position` (after it, or before it when `newest_first`),
+    merged in feed order (newest first or oldest first): the query of both changefeeds.
 
     `jurisdictions` are codes or Jurisdiction objects. Codes are turned into ids first (one query; objects cost
     none) so that the database plans the stage changes' query with the statistics of those ids: the changes of a
@@ -552,7 +547,7 @@ def _change_rows(
     history_order = ("-history_date", "-history_id") if newest_first else ("history_date", "history_id")
     rows: list[dict[str, Any]] = []
     if "stage" in kinds:
-        stage_changes = StageChange.objects.filter(position("stage", "seen_at", "id"))
+        stage_changes = StageChange.objects.filter(_beyond("stage", position, "seen_at", "id", backwards=newest_first))
         if since:
             stage_changes = stage_changes.filter(seen_at__gte=since)
         if jurisdictions:
@@ -598,7 +593,9 @@ def _change_rows(
             | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
             id=OuterRef("id"),
         ).order_by("-history_date", "-history_id")
-        progress_changes = history.objects.filter(position("progress", "history_date", "history_id"))
+        progress_changes = history.objects.filter(
+            _beyond("progress", position, "history_date", "history_id", backwards=newest_first)
+        )
         if since:
             progress_changes = progress_changes.filter(history_date__gte=since)
         if jurisdictions:
