@@ -14,6 +14,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from legislation.selectors import data_freshness
+
 from ..models import ProgressStatus, Recommendation
 from ..selectors import (
     PRESSING_ORDER,
@@ -138,7 +140,11 @@ def map_page(request: HttpRequest) -> HttpResponse:
         csv_url=csv_url(request),
         api_url=api_url("progress-list", recommendation=recommendation.code if recommendation else None),
     )
-    template = "partials/tile_map_panel.html" if _fragment(request) else "recommendations/map.html"
+    if _fragment(request):
+        template = "partials/tile_map_panel.html"
+    else:
+        template = "recommendations/map.html"
+        context["freshness"] = data_freshness()
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

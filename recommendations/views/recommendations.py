@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 
 from legislation.choices import Stage
 from legislation.models import bill_page_path_maker
+from legislation.selectors import data_freshness
 
 from ..filters import BillLinkFilter
 from ..models import Effect, ProgressStatus
@@ -87,6 +88,7 @@ def recommendation_page(request: HttpRequest, code: str) -> HttpResponse:
         history_api_url=api_url("changes", kind="progress"),
         status_labels=[ProgressStatus(status).label for status in STATUS_ORDER],
         map_api_url=api_url("progress-list", recommendation=recommendation.code),
+        freshness=data_freshness(),
     )
     response = render(request, "recommendations/recommendation.html", context, status=400 if not valid else 200)
     patch_vary_headers(response, ["HX-Request"])

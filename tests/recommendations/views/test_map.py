@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.core.management import call_command
 
 from legislation.models import Jurisdiction
 from recommendations.models import Recommendation
@@ -92,4 +93,12 @@ def test_map_runs_as_many_queries_for_30_linked_bills_as_for_one(client, seeded)
     link_bills(29, start=1)
     many = (count_queries(client, "/map/"), count_queries(client, "/map/?recommendation=PM-1"))
     assert few == many
-    assert max(many) <= 6
+    assert max(many) <= 7  # incl. the data freshness
+
+
+@pytest.mark.parametrize("path", ["/map/", "/map/?recommendation=PM-1", "/recommendations/PM-1/"])
+def test_map_and_recommendation_pages_say_how_fresh_the_data_is(client, seeded, path):
+    call_command("load_demo", stdout=io.StringIO())
+    html = client.get(path).content.decode()
+    assert "Data freshness" in html
+    assert "Open States: last import" in html
