@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 from django.http import QueryDict
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from tracker.paging import page_with_total
 
 
 def positive_int_param(params: QueryDict, name: str, *, maximum: int | None = None) -> int | None:
@@ -86,8 +88,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise NotFound(f"page: {exc.detail}") from exc
 
     def paginate_values(self, queryset: QuerySet, columns: dict[str, str], request: Request) -> list[dict]:
-        """One page as dicts of `columns` (output name -> ORM path) in one query: the total comes with the rows
-        (`COUNT(*) OVER ()`), instead of a count query and a page query as Django's Paginator does."""
+        """One page as dicts of `columns` (output name -> ORM path), its total counted without a window over the
+        whole sorted list (`tracker.paging.page_with_total`): one query for a short page, two otherwise."""
         self.request = request
         page_size = self.get_page_size(request)
         number = self.page_number_of(request.query_params)
@@ -95,18 +97,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
             number = max(1, -(-queryset.count() // page_size))
         if self.past_any_row(number, page_size):
             raise NotFound(f"{self.page_query_param}: Invalid page.")
-        offset = (number - 1) * page_size
         names = list(columns)
-        rows = list(
-            queryset.annotate(total_count=Window(Count("pk"))).values_list(*columns.values(), "total_count")[
-                offset : offset + page_size
-            ]
+        page = page_with_total(
+            queryset.values_list(*columns.values()), matching=queryset, start=(number - 1) * page_size, size=page_size
         )
-        if not rows and number > 1:
+        if not page.rows and number > 1:
             raise NotFound(f"{self.page_query_param}: Invalid page.")
-        count = rows[0][-1] if rows else 0
-        self._values_page = self.page_links(request.build_absolute_uri(), number, page_size, count)
-        return [dict(zip(names, row, strict=False)) for row in rows]
+        self._values_page = self.page_links(request.build_absolute_uri(), number, page_size, page.total)
+        return [dict(zip(names, row, strict=True)) for row in page.rows]
 
     def get_paginated_response(self, data: Any) -> Response:
         values_page = getattr(self, "_values_page", None)

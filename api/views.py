@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -30,9 +30,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from legislation.choices import Source
 from legislation.filters import JurisdictionFilter, ListField, SafeIsoDateTimeField
 from legislation.models import Bill, ImportRun, Jurisdiction
+from legislation.selectors import any_from_legiscan
 from recommendations.filters import (
     BillLinkFilter,
     ProgressFilter,
@@ -225,26 +225,22 @@ class BulkBillFilter(TrackedBillFilter):
 class BillRowsMixin:
     def _rows(self, request: Request) -> Response:
         """The list from values(), not model instances: the same fields as BillSerializer at a fraction of the
-        cost (this is the API's busiest endpoint). One query: pages by number come with their total, and each row
-        says whether the bill has LegiScan data (an indexed left join: ids are unique per bill and source)."""
+        cost (this is the API's busiest endpoint). The page, its total when it is not the last page
+        (`paginate_values`), and whether one of its bills has LegiScan data (an indexed probe of the page's ids,
+        not a join over every row that matches)."""
         if isinstance(self.paginator, PageNumberPagination):
             page = bill_page(request.query_params, request.build_absolute_uri())
             if page is not None:  # plain column filters: one prepared statement (api/bill_list.py)
                 return page.finish(Response(page.data))
-        columns = {**serializers.BILL_LIST_COLUMNS, "legiscan": "legiscan__id"}
-        queryset = self.filter_queryset(self.get_queryset()).annotate(
-            legiscan=FilteredRelation("external_ids", condition=Q(external_ids__source=Source.LEGISCAN))
-        )
+        columns = serializers.BILL_LIST_COLUMNS
+        queryset = self.filter_queryset(self.get_queryset())
         if isinstance(self.paginator, PageNumberPagination):
             rows = self.paginator.paginate_values(queryset, columns, request)
         else:
             page = self.paginate_queryset(queryset.values(*columns.values()))
             rows = [{name: row[path] for name, path in columns.items()} for row in page]
-        legiscan = False
-        for row in rows:
-            legiscan |= row.pop("legiscan") is not None
         response = self.get_paginated_response(rows)
-        if legiscan:
+        if any_from_legiscan(bill_ids=[row["id"] for row in rows]):
             credit_legiscan(response)
         return response
 

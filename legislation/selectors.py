@@ -184,6 +184,12 @@ def bill_list_page(columns: dict[str, str], conditions: SqlConditions, *, limit:
     )
 
 
+def any_from_legiscan(*, bill_ids: list[int]) -> bool:
+    """Whether one of these bills has LegiScan data (which must be credited): one probe of the unique index on
+    (bill, source), for a page's ids."""
+    return bool(bill_ids) and BillExternalId.objects.filter(bill_id__in=bill_ids, source=Source.LEGISCAN).exists()
+
+
 # --- Bill pages -------------------------------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from legislation.choices import Stage
 from legislation.models import Bill, Jurisdiction, LegislativeSession, StageChange
+from tracker.paging import page_with_total
 
 from .models import (
     Audience,
@@ -306,13 +307,10 @@ LINK_ROW_FIELDS = (
 
 def link_page(*, links: QuerySet[BillLink], number: int, size: int) -> LinkPage:
     """Page `number` (from 1) of `links` (`recommendation_links`, filtered) in their order, `size` rows of the
-    fields a table of bills shows, with how many links all pages hold. One query (a window counts the links);
-    a page past the last one has no rows and costs a second query, the count."""
-    start = (number - 1) * size
-    rows = list(links.annotate(total=Window(Count("id"))).values(*LINK_ROW_FIELDS, "total")[start : start + size])
-    if rows:
-        return LinkPage(rows, rows[0]["total"])
-    return LinkPage([], links.count() if number > 1 else 0)
+    fields a table of bills shows, with how many links all pages hold (`tracker.paging.page_with_total`: one
+    query for a short page, a count besides for a full one; no window over every matching link)."""
+    page = page_with_total(links.values(*LINK_ROW_FIELDS), matching=links, start=(number - 1) * size, size=size)
+    return LinkPage(page.rows, page.total)
 
 
 def link_filter_options(*, recommendation: Recommendation) -> dict[str, list[tuple[str, str]]]:
