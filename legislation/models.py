@@ -39,7 +39,8 @@ class Jurisdiction(models.Model):
     )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=JurisdictionKind.choices)
-    ocd_id = models.CharField("OCD id", max_length=255, unique=True)
+    # Prosecutors' offices (and some cities) have no Open Civic Data id: unique when present.
+    ocd_id = models.CharField("OCD id", max_length=255, blank=True)
     # A county's state must not vanish under it: deleting a state with local jurisdictions is refused.
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     unicameral = models.BooleanField(default=False, help_text="One chamber passes bills (Nebraska, DC council).")
@@ -52,6 +53,9 @@ class Jurisdiction(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["ocd_id"], condition=~Q(ocd_id=""), name="unique_ocd_id_when_present")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,6 +1,8 @@
-"""The report, its recommendations, the bills linked to them and progress per jurisdiction.
+"""The report, its recommendations, the bills and measures linked to them and progress per jurisdiction.
 
-Links and progress keep their full history (django-simple-history): who changed what, when and why.
+Links, measures and progress keep their full history (django-simple-history): who changed what, when and why.
+Links, measures and progress overrides made by people pass a four-eyes review (`REVIEW_REQUIRED`): they are public
+and counted only once a Reviewer other than their author approved them (`recommendations/review.py`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,48 @@ class Audience(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ReviewedQuerySet(models.QuerySet):
+    def public(self) -> ReviewedQuerySet:
+        """What anonymous readers, pages, feeds, exports and progress see: approved objects (objects written when
+        no review was required, and those loaded by commands, are stored approved)."""
+        return self.filter(review_status=ReviewStatus.APPROVED)
+
+    def pending_review(self) -> ReviewedQuerySet:
+        return self.filter(review_status=ReviewStatus.PENDING)
+
+
+class Reviewed(models.Model):
+    """The four-eyes review of an object a person wrote: its status, who reviewed it, when and why."""
+
+    review_status = models.CharField(
+        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.APPROVED, db_index=True
+    )
+    # Accounts may be removed; what they did stays, unattributed.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who wrote the version under review: its author, who may not approve it.",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, help_text="The reviewer's reason, shown with the decision.")
+
+    class Meta:
+        abstract = True
 
 
 class EvidenceLevel(models.TextChoices):
@@ -91,17 +135,90 @@ class Effect(models.TextChoices):
     REGRESSES = "regresses", "Regresses"
 
 
-class BillLinkQuerySet(models.QuerySet["BillLink"]):
+class MeasureKind(models.TextChoices):
+    PROSECUTOR_POLICY = "prosecutor_policy", "Prosecutor's policy"
+    POLICE_POLICY = "police_policy", "Police policy"
+    EXECUTIVE_ORDER = "executive_order", "Executive order"
+    BALLOT_MEASURE = "ballot_measure", "Ballot measure"
+    COURT_RULING = "court_ruling", "Court ruling"
+    REGULATION = "regulation", "Regulation"
+    PROGRAM = "program", "Programme"
+    GUIDANCE = "guidance", "Guidance"
+
+
+class MeasureStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ADOPTED = "adopted", "Adopted"
+    IN_EFFECT = "in_effect", "In effect"
+    RESCINDED = "rescinded", "Rescinded"
+    STRUCK_DOWN = "struck_down", "Struck down"
+
+
+class MeasureQuerySet(ReviewedQuerySet):
+    def for_list(self) -> MeasureQuerySet:
+        return self.select_related("jurisdiction", "jurisdiction__parent")
+
+
+class Measure(Reviewed):
+    """A non-bill measure: a prosecutor's or police policy, an executive order, a ballot measure, a court ruling, a
+    regulation, a programme or guidance, in a state or a local jurisdiction. Linked to recommendations like a bill
+    (BillLink.measure) and counted in progress by its status (services.MEASURE_STAGES)."""
+
+    # A jurisdiction with measures cannot be deleted by accident.
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="measures")
+    kind = models.CharField(max_length=30, choices=MeasureKind.choices)
+    title = models.CharField(max_length=500)
+    summary = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=MeasureStatus.choices)
+    date = models.DateField(null=True, blank=True, help_text="When the measure reached its status.")
+    url = models.URLField("source URL", max_length=1000, help_text="The measure itself, at its publisher.")
+    evidence_url = models.URLField(max_length=1000, blank=True, help_text="Where its status can be checked.")
+    # Accounts may be removed; what they did stays, unattributed.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    history = HistoricalRecords()
+    objects = MeasureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["jurisdiction", "-date", "title"]
+        permissions = [("review_measure", "Can approve or reject measures")]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "kind", "title"], name="unique_measure_per_jurisdiction")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction.code.upper()}: {self.title}"
+
+
+class BillLinkQuerySet(ReviewedQuerySet):
     def for_list(self) -> BillLinkQuerySet:
-        return self.select_related("recommendation", "bill__jurisdiction", "bill__session")
+        return self.select_related(
+            "recommendation", "bill__jurisdiction", "bill__session", "measure__jurisdiction"
+        )
+
+    def public(self) -> BillLinkQuerySet:
+        """Approved links whose measure, if any, is approved too."""
+        return super().public().filter(
+            models.Q(measure__isnull=True) | models.Q(measure__review_status=ReviewStatus.APPROVED)
+        )
+
+    def in_jurisdiction(self, jurisdiction: Jurisdiction | int) -> BillLinkQuerySet:
+        """Links of the bills and measures of one jurisdiction."""
+        return self.filter(models.Q(bill__jurisdiction=jurisdiction) | models.Q(measure__jurisdiction=jurisdiction))
 
 
-class BillLink(models.Model):
-    """A bill bears on a recommendation, with an effect and the reason staff gave."""
+class BillLink(Reviewed):
+    """A bill or a measure (exactly one of the two) bears on a recommendation, with an effect and the reason staff
+    gave. The name stays from when only bills were linked (API paths, history tables and exports use it)."""
 
-    # A link is evidence: neither its recommendation nor its bill can be deleted while it exists.
+    # A link is evidence: neither its recommendation nor its bill or measure can be deleted while it exists.
     recommendation = models.ForeignKey(Recommendation, on_delete=models.PROTECT, related_name="links")
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="links")
+    bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.PROTECT, related_name="links")
+    measure = models.ForeignKey(Measure, null=True, blank=True, on_delete=models.PROTECT, related_name="links")
     effect = models.CharField(max_length=20, choices=Effect.choices)
     rationale = models.TextField()
     evidence_url = models.URLField(max_length=1000, blank=True)
@@ -110,22 +227,38 @@ class BillLink(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
     objects = BillLinkQuerySet.as_manager()
 
     class Meta:
-        ordering = ["recommendation", "bill"]
+        ordering = ["recommendation", "bill", "measure"]
+        permissions = [("review_billlink", "Can approve or reject links")]
         constraints = [
-            models.UniqueConstraint(fields=["recommendation", "bill"], name="unique_link_per_recommendation_bill")
+            models.UniqueConstraint(fields=["recommendation", "bill"], name="unique_link_per_recommendation_bill"),
+            models.UniqueConstraint(
+                fields=["recommendation", "measure"], name="unique_link_per_recommendation_measure"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(bill__isnull=False, measure__isnull=True)
+                | models.Q(bill__isnull=True, measure__isnull=False),
+                name="link_has_bill_or_measure",
+                violation_error_message="Link a bill or a measure: exactly one of the two.",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.bill} {self.effect} {self.recommendation.code}"
+        return f"{self.bill or self.measure} {self.effect} {self.recommendation.code}"
+
+    @property
+    def subject(self) -> Bill | Measure | None:
+        """The bill or the measure linked."""
+        return self.bill or self.measure
+
+    @property
+    def jurisdiction(self) -> Jurisdiction | None:
+        subject = self.subject
+        return subject.jurisdiction if subject is not None else None
 
 
 class ProgressStatus(models.TextChoices):
@@ -143,8 +276,14 @@ class ProgressBasis(models.TextChoices):
     REVIEWED = "reviewed", "Reviewed by staff"
 
 
-class Progress(models.Model):
-    """Where a recommendation stands in one jurisdiction."""
+class Progress(Reviewed):
+    """Where a recommendation stands in one jurisdiction.
+
+    A staff override (`basis: reviewed`) made under review is first stored as a proposal (`proposed_status`,
+    `proposed_reason`, `proposed_evidence_url`, by `submitted_by` at `submitted_at`) with `review_status: pending`; the
+    public status, reason and evidence change only when a Reviewer other than its author approves it. Without a
+    proposal waiting, `review_status` says how the last one was decided (`approved` by default).
+    """
 
     # Progress belongs to its recommendation; a jurisdiction with recorded progress cannot be deleted by accident.
     recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="progress")
@@ -163,11 +302,16 @@ class Progress(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    proposed_status = models.CharField(max_length=20, choices=ProgressStatus.choices, blank=True)
+    proposed_reason = models.TextField(blank=True)
+    proposed_evidence_url = models.URLField(max_length=1000, blank=True)
 
     history = HistoricalRecords()
+    objects = ReviewedQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "progress"
+        permissions = [("review_progress", "Can approve or reject progress overrides")]
         ordering = ["recommendation", "jurisdiction"]
         constraints = [
             models.UniqueConstraint(
