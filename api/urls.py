@@ -2,13 +2,12 @@
 
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .auth import TokenView
 from .bill_list import bill_page_response
 from .front import fronted
-from .throttling import AnonRateThrottle, UserRateThrottle
 
 app_name = "api"
 
@@ -24,14 +23,6 @@ router.register("links", views.BillLinkViewSet, basename="billlink")
 router.register("progress", views.ProgressViewSet, basename="progress")
 router.register("triage", views.TriageViewSet, basename="triage")
 router.register("import-runs", views.ImportRunViewSet, basename="importrun")
-
-
-class TokenView(ObtainAuthToken):
-    """`POST {username, password}` gives the user's API token (for `Authorization: Token <key>`)."""
-
-    renderer_classes = views.RENDERERS
-    # DRF leaves this view unthrottled; passwords are worth guarding like everything else.
-    throttle_classes = [AnonRateThrottle, UserRateThrottle]
 
 
 # Lists the cache front answers itself on a miss, when it can (api/bill_list.py).

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "django_htmx",
+    "axes",
     "legislation",
     "recommendations",
     "api",
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a login refused by django-axes (too many failures) into a 429 with a clear message (tracker/auth.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -119,6 +122,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Failed logins (the admin's form and POST /api/v1/auth/token/) are counted by django-axes per username and client IP;
+# at AXES_FAILURE_LIMIT failures that pair is refused, even with the right password, for AXES_COOLOFF_MINUTES (0:
+# until staff unlock it: `manage.py axes_reset_username NAME`, `axes_reset`, or the admin's Access attempts).
+AUTHENTICATION_BACKENDS = ["tracker.auth.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30)) or None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "tracker.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "tracker.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
