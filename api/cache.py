@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponseBase
 
@@ -211,3 +212,29 @@ def throttle_count(key: str, window: int) -> int:
         return cache.incr(key)
     except ValueError:  # first request of the window
         return 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
+
+
+# --- Cached counts ------------------------------------------------------------------------------------------------
+
+
+COUNT_KEY_PREFIX = "api:count"
+
+
+def cached_count(queryset: QuerySet) -> int:
+    """How many rows `queryset` holds, counted once per data version (API_COUNT_CACHE_SECONDS, 0 counts every
+    time): a list's total is the one part of a page whose cost grows with the table (a full page is counted with
+    a plain count, `tracker.paging`), and the same filter is counted again for each of its pages. The key is the
+    count's SQL and parameters, so two filters never share a total; it may lag an import that is still running
+    by as much as the response cache does (the version is bumped when the run ends)."""
+    timeout = int(getattr(settings, "API_COUNT_CACHE_SECONDS", 3600))
+    counted = queryset.order_by()
+    if timeout <= 0:
+        return counted.count()
+    sql, params = counted.query.sql_with_params()
+    digest = hashlib.blake2b(f"{sql}|{params!r}".encode(), digest_size=12).hexdigest()
+    key = f"{COUNT_KEY_PREFIX}:{data_version().token}:{digest}"
+    total = cache.get(key)
+    if total is None:
+        total = counted.count()
+        cache.set(key, total, timeout=timeout)
+    return total

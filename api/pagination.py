@@ -19,6 +19,8 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from tracker.paging import page_with_total
 
+from .cache import cached_count
+
 
 def positive_int_param(params: QueryDict, name: str, *, maximum: int | None = None) -> int | None:
     """The integer value of a query parameter, None when absent; a 400 naming it when it is not a positive integer.
@@ -89,7 +91,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def paginate_values(self, queryset: QuerySet, columns: dict[str, str], request: Request) -> list[dict]:
         """One page as dicts of `columns` (output name -> ORM path), its total counted without a window over the
-        whole sorted list (`tracker.paging.page_with_total`): one query for a short page, two otherwise."""
+        whole sorted list (`tracker.paging.page_with_total`): one query for a short page, and a count (cached per
+        data version: `api.cache.cached_count`) besides for a full one."""
         self.request = request
         page_size = self.get_page_size(request)
         number = self.page_number_of(request.query_params)
@@ -99,7 +102,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise NotFound(f"{self.page_query_param}: Invalid page.")
         names = list(columns)
         page = page_with_total(
-            queryset.values_list(*columns.values()), matching=queryset, start=(number - 1) * page_size, size=page_size
+            queryset.values_list(*columns.values()),
+            matching=queryset,
+            start=(number - 1) * page_size,
+            size=page_size,
+            count=cached_count,
         )
         if not page.rows and number > 1:
             raise NotFound(f"{self.page_query_param}: Invalid page.")

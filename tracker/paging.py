@@ -10,6 +10,7 @@ the page needed for its columns (an index-only scan).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +23,16 @@ class Page:
     total: int  # rows over all pages
 
 
-def page_with_total(rows: QuerySet, *, matching: QuerySet, start: int, size: int) -> Page:
+def plain_count(queryset: QuerySet) -> int:
+    return queryset.order_by().count()
+
+
+def page_with_total(
+    rows: QuerySet, *, matching: QuerySet, start: int, size: int, count: Callable[[QuerySet], int] = plain_count
+) -> Page:
     """Rows `start` to `start + size` of `rows` (a values() or values_list() queryset, ordered), and how many rows
-    `matching` (the same filter, without the columns' joins) holds.
+    `matching` (the same filter, without the columns' joins) holds, by `count` (the API caches it per data
+    version: `api.cache.cached_count`).
 
     One query when the page is short (the last page, or the only one) and not empty; two otherwise. A page past
     the last one has no rows: its total is counted, so that callers can tell "no such page" from "no rows".
@@ -34,4 +42,4 @@ def page_with_total(rows: QuerySet, *, matching: QuerySet, start: int, size: int
         return Page(page, start + len(page))
     if not page and start == 0:
         return Page(page, 0)
-    return Page(page, matching.order_by().count())
+    return Page(page, count(matching))

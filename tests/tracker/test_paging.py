@@ -65,3 +65,27 @@ def test_api_bill_list_orders_without_a_window(client):
     assert response.json()["count"] == 3
     assert len(response.json()["results"]) == 2
     assert not any(" OVER " in query["sql"].upper() for query in queries)
+
+
+def test_api_counts_a_filter_once_per_data_version(client, settings):
+    """A full page's total is counted once per filter and data version (api.cache.cached_count): the next page
+    of the same list, or the same list in another order, runs no count; a change to the data counts again."""
+    from api.cache import data_version_bump
+
+    settings.API_COUNT_CACHE_SECONDS = 60
+    data_version_bump()
+    for _ in range(5):
+        BillFactory()
+
+    def total_and_counts(url: str) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts = [query for query in queries if query["sql"].upper().startswith("SELECT COUNT(*)")]
+        return response.json()["count"], len(counts)
+
+    assert total_and_counts("/api/v1/bills/?ordering=id&page_size=2") == (5, 1)
+    assert total_and_counts("/api/v1/bills/?ordering=id&page_size=2&page=2") == (5, 0)
+    assert total_and_counts("/api/v1/bills/?ordering=-id&page_size=2") == (5, 0)  # the same rows in another order
+    BillFactory()  # saving a bill bumps the data version
+    assert total_and_counts("/api/v1/bills/?ordering=id&page_size=2&page=2") == (6, 1)

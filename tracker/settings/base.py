@@ -175,6 +175,8 @@ REST_FRAMEWORK = {
 }
 # Cached API pages expire after this many seconds even when no data changed (changes drop them at once).
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=3600)
+# A list's total (of a full page) is counted once per data version and filter, and kept this long at most.
+API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=3600)
 # Cached public pages (tracker/pages.py) likewise: kept this long at most, dropped at once by any change.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
 # A source with no successful import for this long is flagged stale at /api/v1/freshness/.

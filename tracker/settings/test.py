@@ -50,3 +50,5 @@ EXPORTS_DIR = VAR_DIR / f"test-exports{'-' + WORKER if WORKER else ''}"
 # The database is rolled back after each test but Redis is not, and a page cached by one test would be served to the
 # next at the same data version: page bodies are cached only by the tests that ask for it (ETags still work).
 PAGE_CACHE_SECONDS = 0
+# Totals likewise (a rolled-back test leaves its counts cached at a version the next test may still be at).
+API_COUNT_CACHE_SECONDS = 0
