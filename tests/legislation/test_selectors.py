@@ -41,3 +41,20 @@ def test_no_finished_import_means_no_freshness(django_assert_num_queries):
     _run("congress", None, status="running")
     with django_assert_num_queries(1):
         assert data_freshness() == []
+
+
+def test_bill_page_count_joins_only_the_tables_its_conditions_use():
+    """The total of the bills list counts bills alone unless a condition is on the jurisdiction (`j`) or the
+    session (`s`): every bill has both, and joining them for nothing made the unfiltered count two hash joins over
+    every bill."""
+    from legislation.selectors import _bill_page_sql
+
+    def count_part(where: str) -> str:
+        sql = _bill_page_sql(("id",), where)
+        return sql[sql.index("(SELECT count(*)") : sql.index(") FROM (SELECT")]
+
+    assert "JOIN" not in count_part("TRUE")
+    assert "JOIN" not in count_part('b."stage" = %s')
+    assert count_part('j."code" = %s').count("JOIN") == 1
+    assert " j ON " in count_part('j."code" = %s')
+    assert count_part('j."code" = %s AND s."identifier" = %s').count("JOIN") == 2
