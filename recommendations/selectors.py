@@ -406,15 +406,34 @@ def change_list_latest(
     row says `threat` when it is a progress change to regressed or at risk, or a stage change of a bill linked as
     regressing. Three queries."""
     rows = change_list_recent(jurisdictions=jurisdictions, limit=limit).rows
+    return change_rows_threats_first(rows) if threats_first else change_rows_mark_threats(rows)
+
+
+def change_rows_mark_threats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set `threat` on each changefeed row: a progress change to regressed or at risk, or a stage change of a bill
+    linked as regressing, or a change of a measure linked as regressing. One query."""
     bill_ids = {row["bill"] for row in rows if row["kind"] == "stage"}
-    regressing = set(
-        BillLink.objects.filter(bill_id__in=bill_ids, effect=Effect.REGRESSES)
-        .order_by()
-        .values_list("bill_id", flat=True)
+    measure_ids = {row["measure"] for row in rows if row["kind"] == "measure"}
+    regressing = BillLink.objects.filter(
+        Q(bill_id__in=bill_ids) | Q(measure_id__in=measure_ids), effect=Effect.REGRESSES
     )
+    bills, measures = set(), set()
+    for bill_id, measure_id in regressing.order_by().values_list("bill_id", "measure_id"):
+        bills.add(bill_id)
+        measures.add(measure_id)
     for row in rows:
-        row["threat"] = row["to_status"] in THREATS or row["bill"] in regressing
-    return sorted(rows, key=lambda row: not row["threat"]) if threats_first else rows
+        row["threat"] = (
+            row["to_status"] in THREATS
+            or (row["kind"] == "stage" and row["bill"] in bills)
+            or (row["kind"] == "measure" and row["measure"] in measures)
+        )
+    return rows
+
+
+def change_rows_threats_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with `threat` set (`change_rows_mark_threats`), setbacks first, each group in its former order:
+    the order of the home page and of alerts."""
+    return sorted(change_rows_mark_threats(rows), key=lambda row: not row["threat"])
 
 
 # --- The changefeed ---------------------------------------------------------------------------------------------
@@ -489,12 +508,15 @@ def change_list_recent(
     kinds: Iterable[str] = CHANGE_KINDS,
     jurisdictions: Iterable[str | Jurisdiction] = (),
     recommendation: str | None = None,
+    bill: int | None = None,
+    measure: int | None = None,
     limit: int = 50,
 ) -> ChangePage:
     """The changefeed of `change_list`, newest first, for pages and Atom feeds: read back from `before` (a row's
     position, for the next page) down to `since`.
 
-    `recommendation` (a code) keeps its progress changes and the stage changes of the bills linked to it. Rows
+    `recommendation` (a code) keeps its progress changes and the stage changes of the bills linked to it; `bill`
+    (an id) the stage changes of that bill, `measure` (an id) the changes of that measure (alerts on one). Rows
     have the fields of `change_list` and, for writing them out in words, `jurisdiction_name`, `bill_title` and
     `recommendation_title`. Two queries (one per kind, each limited) whatever the length of the feed, three with
     jurisdiction codes.
@@ -506,6 +528,8 @@ def change_list_recent(
         kinds=kinds,
         jurisdictions=jurisdictions,
         recommendation=recommendation,
+        bill=bill,
+        measure=measure,
         limit=limit + 1,
     )
     older = None
@@ -523,6 +547,8 @@ def _change_rows(
     kinds: Iterable[str],
     jurisdictions: Iterable[str | Jurisdiction],
     recommendation: str | None = None,
+    bill: int | None = None,
+    measure: int | None = None,
     limit: int,
 ) -> list[dict[str, Any]]:
     """Up to `limit` changes of each kind in `kinds` beyond `position` (after it, or before it when `newest_first`),
@@ -535,6 +561,10 @@ def _change_rows(
     jurisdiction's code is planned for an average legislature, and for one with a single bill walked every change.
     """
     kinds, jurisdictions = set(kinds), list(jurisdictions)
+    if bill is not None:
+        kinds &= {"stage"}  # a bill has stage changes only
+    if measure is not None:
+        kinds &= {"measure"}
     jurisdiction_ids = [item.pk for item in jurisdictions if isinstance(item, Jurisdiction)]
     codes = [item for item in jurisdictions if not isinstance(item, Jurisdiction)]
     if codes:
@@ -553,6 +583,8 @@ def _change_rows(
         if recommendation:
             linked = BillLink.objects.filter(recommendation__code=recommendation).values("bill_id")
             stage_changes = stage_changes.filter(bill_id__in=linked)
+        if bill is not None:
+            stage_changes = stage_changes.filter(bill_id=bill)
         for row in stage_changes.order_by(*time_order).values(
             "id",
             "seen_at",

@@ -19,6 +19,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 STAFF_GROUPS = importlib.import_module("recommendations.migrations.0003_staff_groups")
 SYNC_SCHEDULES = importlib.import_module("recommendations.migrations.0004_default_sync_schedules")
+DIGEST_SCHEDULES = importlib.import_module("alerts.migrations.0002_digest_schedules")
 
 
 def migration_rows_restore() -> None:
@@ -38,6 +39,9 @@ def migration_rows_restore() -> None:
     names = [spec["name"] for spec in SYNC_SCHEDULES.INTERVALS + SYNC_SCHEDULES.CRONTABS]
     if PeriodicTask.objects.filter(name__in=names).count() < len(names):
         SYNC_SCHEDULES.create_schedules(apps, None)
+    names = [spec["name"] for spec in DIGEST_SCHEDULES.CRONTABS]
+    if PeriodicTask.objects.filter(name__in=names).count() < len(names):
+        DIGEST_SCHEDULES.create_schedules(apps, None)
 
 
 def _restore_after_flush(sender, **kwargs) -> None:

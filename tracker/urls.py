@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("favicon.ico", favicon, name="favicon"),
+    path("alerts/", include("alerts.urls")),
     path("", include("recommendations.urls")),
 ]

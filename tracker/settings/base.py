@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "legislation",
     "recommendations",
     "api",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,28 @@ CONGRESS_API_KEY = env.str("CONGRESS_API_KEY", default="")
 OPENSTATES_BASE_URL = env.str("OPENSTATES_BASE_URL", default="https://v3.openstates.org")
 LEGISCAN_BASE_URL = env.str("LEGISCAN_BASE_URL", default="https://api.legiscan.com/")
 CONGRESS_BASE_URL = env.str("CONGRESS_BASE_URL", default="https://api.congress.gov/v3")
+
+# --- Email and alerts (alerts/, README "Alerts") -----------------------------------------------------------------
+# EMAIL_URL as django-environ reads it: smtp+tls://user:password@host:587, or consolemail:// (the default: printed).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Recommendation tracker <alerts@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in emails are absolute: the public address of the site.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+ALERTS_CONFIRM_DAYS = env.int("ALERTS_CONFIRM_DAYS", default=3)  # a confirmation link works this long
+ALERTS_SUBSCRIBE_RATE_PER_IP = env.int("ALERTS_SUBSCRIBE_RATE_PER_IP", default=10)  # subscribe requests an hour
+ALERTS_CONFIRMATIONS_PER_EMAIL = env.int("ALERTS_CONFIRMATIONS_PER_EMAIL", default=3)  # confirmation emails a day
+ALERTS_MAX_CHANGES = env.int("ALERTS_MAX_CHANGES", default=50)  # changes listed in one email or webhook POST
+# Changes are re-read this far back from the last one sent (and what was sent skipped), so that a change recorded
+# in a transaction that committed late is still sent.
+ALERTS_OVERLAP_MINUTES = env.int("ALERTS_OVERLAP_MINUTES", default=15)
+ALERTS_WEBHOOK_TIMEOUT = env.float("ALERTS_WEBHOOK_TIMEOUT", default=10.0)  # seconds for one POST
+ALERTS_WEBHOOK_MAX_RETRIES = env.int("ALERTS_WEBHOOK_MAX_RETRIES", default=8)  # per batch, after the first try
+ALERTS_WEBHOOK_BACKOFF = env.int("ALERTS_WEBHOOK_BACKOFF", default=30)  # first retry after up to this many seconds
+# Under the broker's visibility timeout (55 minutes): Redis would deliver a retry waiting longer a second time.
+ALERTS_WEBHOOK_BACKOFF_MAX = env.int("ALERTS_WEBHOOK_BACKOFF_MAX", default=1800)
+ALERTS_WEBHOOK_JITTER = env.bool("ALERTS_WEBHOOK_JITTER", default=True)
+ALERTS_WEBHOOK_DISABLE_AFTER = env.int("ALERTS_WEBHOOK_DISABLE_AFTER", default=10)  # consecutive failed attempts
 
 # --- Logging ----------------------------------------------------------------------------------------------------
 LOGGING = {

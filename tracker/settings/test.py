@@ -52,3 +52,7 @@ EXPORTS_DIR = VAR_DIR / f"test-exports{'-' + WORKER if WORKER else ''}"
 PAGE_CACHE_SECONDS = 0
 # Totals likewise (a rolled-back test leaves its counts cached at a version the next test may still be at).
 API_COUNT_CACHE_SECONDS = 0
+# Webhook retries after 1, 2, 4... seconds without jitter instead of 30, 60, 120... with it: a test watches the
+# backoff on a real worker (tests/alerts/test_tasks.py). The decorator reads these when alerts/tasks.py is imported.
+ALERTS_WEBHOOK_BACKOFF = 1
+ALERTS_WEBHOOK_JITTER = False

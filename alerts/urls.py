@@ -1,0 +1,13 @@
+"""Alert pages (alerts/views.py)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "alerts"
+urlpatterns = [
+    path("subscribe/", views.subscribe, name="subscribe"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("manage/<str:token>/", views.manage, name="manage"),
+]
