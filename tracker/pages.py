@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.template.response import SimpleTemplateResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -28,6 +28,8 @@ from api.cache import etag_for, lookup, response_key, store
 
 # Shared caches must keep signed-in and htmx answers apart from the anonymous full page.
 VARY = ("Cookie", "HX-Request")
+# Public pages are read-only for anonymous users: a write method is a 405, never a page rendered past the cache.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def page_cache_timeout() -> int:
@@ -63,6 +65,8 @@ def data_versioned_page(view: Callable[..., HttpResponseBase]) -> Callable[..., 
 
     @wraps(view)
     def page(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+        if request.method in WRITE_METHODS and not _signed_in(request):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         if request.method not in ("GET", "HEAD") or _signed_in(request):
             response = view(request, *args, **kwargs)
             patch_vary_headers(response, VARY)

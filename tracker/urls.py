@@ -3,12 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .health import healthz
 from .views import favicon
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("favicon.ico", favicon, name="favicon"),
+    path("healthz", healthz, name="healthz"),
     path("alerts/", include("alerts.urls")),
     path("", include("recommendations.urls")),
 ]
