@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import random
 import re
@@ -34,6 +35,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -121,6 +123,46 @@ def baseline_app(environ, start_response):
             "results": [dict(zip(BASELINE_FIELDS, row, strict=True)) for row in rows],
         },
         option=orjson.OPT_UTC_Z,
+    )
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+_statements: list[dict] | None = None
+
+
+def statements_app(environ, start_response):
+    """WSGI: GET /<n> -> what a hand-written endpoint for list URL n returns: the SQL statements the API ran for
+    it (captured once, `capture_statements`), run as they are with psycopg, the page's rows as JSON objects named
+    by their columns, with the total of the statement that counts. The same queries with none of the framework:
+    what the list would cost written by hand."""
+    import json
+
+    import orjson
+    import psycopg
+
+    global _baseline_connection, _statements
+    if _statements is None:
+        _statements = json.loads(Path(os.environ["BASELINE_STATEMENTS"]).read_text())
+    if _baseline_connection is None or _baseline_connection.closed:
+        _baseline_connection = psycopg.connect(os.environ["BASELINE_DATABASE_URL"], autocommit=True)
+    entry = _statements[int(environ["PATH_INFO"].strip("/"))]
+    rows: list[dict] = []
+    count = None
+    with _baseline_connection.cursor() as cursor:
+        for sql, params in entry["sql"]:
+            cursor.execute(sql, params or None)
+            if cursor.description is None:
+                continue
+            names = [column.name for column in cursor.description]
+            fetched = cursor.fetchall()
+            if names == ["__count"] or names == ["count"]:
+                count = fetched[0][0]
+            elif not rows:
+                rows = [dict(zip(names, row, strict=True)) for row in fetched]
+    body = orjson.dumps(
+        {"count": len(rows) if count is None else count, "next": None, "previous": None, "results": rows},
+        option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS,
     )
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
@@ -312,20 +354,23 @@ def ensure_wrk() -> str:
     raise SystemExit("wrk is missing: sudo apt-get install wrk")
 
 
-def load_test(name: str, url: str, duration: int, connections: int) -> Result:
+def load_test(name: str, url: str, duration: int, connections: int, *, warmup: bool = True) -> Result:
     # Warm up: every worker opens its database connection and fills its caches before the clock starts.
-    for _ in range(50):
+    for _ in range(50 if warmup else 0):
         with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310  (http://127.0.0.1 only)
             assert response.status == 200, (name, response.status)
             body = response.read()
-    assert body.startswith(b'{"count":'), body[:100]
+    if warmup:
+        assert body.startswith(b'{"count":'), body[:100]
     output = subprocess.run(
         [ensure_wrk(), "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency", "--timeout", "5s", url],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+(?:us|ms|s|m))\s*$", output, re.MULTILINE))
+    if "99" not in latency:  # too few requests for wrk to print a distribution: say so rather than guess
+        raise RuntimeError(f"{name}: no latency distribution from wrk:\n{output}")
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return Result(
@@ -351,6 +396,180 @@ def median_result(results: list[Result]) -> Result:
     )
 
 
+# --- Every list: the URL table (issue 12) ---------------------------------------------------------------------
+
+# Every public list with each ordering and filter it documents. Bills rows are also run against a hand-written
+# baseline of the same queries (`statements_app`). The data: pages_bench's full set (its `--build-only`): 50,000
+# bills with 500,000 actions, 250 links per recommendation, progress and history for every pair, stage changes.
+LIST_URLS = [
+    "/api/v1/bills/?jurisdiction=CA&stage=enacted",
+    "/api/v1/bills/",
+    "/api/v1/bills/?page=20",
+    "/api/v1/bills/?ordering=-latest_action_date",
+    "/api/v1/bills/?ordering=latest_action_date",
+    "/api/v1/bills/?ordering=-stage_date",
+    "/api/v1/bills/?ordering=-updated_at",
+    "/api/v1/bills/?ordering=identifier",
+    "/api/v1/bills/?q=sentencing",
+    "/api/v1/bills/?q=%22number%204711%22",
+    "/api/v1/bills/?recommendation=PM-1",
+    "/api/v1/bills/?effect=regresses",
+    "/api/v1/bills/bulk/",
+    "/api/v1/links/",
+    "/api/v1/links/?recommendation=PM-1&ordering=-created_at",
+    "/api/v1/progress/",
+    "/api/v1/progress/?status=in_progress&ordering=-updated_at",
+    "/api/v1/recommendations/",
+    "/api/v1/jurisdictions/",
+    "/api/v1/changes/",
+    "/api/v1/audiences/",
+    "/api/v1/reports/",
+    "/api/v1/measures/",
+    "/api/v1/freshness/",
+]
+LIST_TARGETS = {"one_ms": 5.0, "p99_ms": 50.0, "ratio": 0.5, "cached_ratio": 1.5}
+
+
+def capture_statements(urls: list[str], path: Path) -> list[str]:
+    """The SQL (with parameters) the API runs for each bills URL, uncached, written to `path` for the baseline;
+    returns the URLs that answer 200 (a list not built yet is left out of the table)."""
+    import json
+
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+
+    client, entries, answered = Client(), [], []
+    for url in urls:
+        cache.clear()
+        if client.get(url).status_code != 200:
+            continue
+        answered.append(url)
+        if not url.startswith("/api/v1/bills/"):
+            entries.append({"url": url, "sql": []})
+            continue
+        cache.clear()
+        statements: list = []
+
+        def record(execute, sql, params, many, context, statements=statements):
+            statements.append([sql, list(params or ())])
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            client.get(url)
+        entries.append({"url": url, "sql": statements})
+    path.write_text(json.dumps([entry for entry in entries if entry["sql"]], default=str))
+    connection.close()
+    return answered
+
+
+def wrk_mean_ms(url: str, duration: int) -> float:
+    """Mean latency at one connection: the server time of a request, plus a loopback round trip."""
+    output = subprocess.run(
+        [ensure_wrk(), "-t", "1", "-c", "1", "-d", f"{duration}s", "--timeout", "5s", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return _ms(re.search(r"Latency\s+(\S+)", output).group(1))
+
+
+def warm(url: str) -> None:
+    for _ in range(20):
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310  (http://127.0.0.1 only)
+            assert response.status == 200, (url, response.status)
+            response.read()
+
+
+def lists_table(args, env: dict[str, str]) -> int:
+    database_url = args.lists_database_url
+    env = {**env, "DATABASE_URL": database_url, "BASELINE_DATABASE_URL": database_url}
+    if args.reload or not database_ready(database_url):
+        subprocess.run(
+            [sys.executable, "bench/pages_bench.py", "--build-only", "--bills", str(args.bills)],
+            cwd=ROOT,
+            env={**env, "PAGES_BENCH_DATABASE_URL": database_url, "PAGES_BENCH_REDIS_URL": args.redis_url},
+            check=True,
+        )
+    run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    statements = Path(tempfile.mkdtemp(prefix="api_bench_")) / "statements.json"
+    os.environ.update({**env, "API_CACHE_SECONDS": "0", "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1"})
+    urls = capture_statements(LIST_URLS, statements)
+    baselines = {entry["url"]: index for index, entry in enumerate(json.loads(statements.read_text()))}
+    import redis
+
+    redis.Redis.from_url(args.redis_url).flushdb()
+    rows = []
+    with (
+        gunicorn("api_bench:statements_app", {**env, "BASELINE_STATEMENTS": str(statements)}, ROOT / "bench") as base,
+        gunicorn("tracker.wsgi:application", {**env, "API_CACHE_SECONDS": "0"}, ROOT) as uncached,
+        gunicorn("tracker.wsgi:application", env, ROOT) as cached,
+    ):
+        for url in urls:
+            warm(uncached + url)
+            warm(cached + url)
+            row = {"url": url, "one_ms": wrk_mean_ms(uncached + url, args.list_duration)}
+            hot = load_test("uncached", uncached + url, args.list_duration, args.connections, warmup=False)
+            row["p99_ms"], row["rps"], row["errors"] = hot.p99_ms, hot.requests_per_second, hot.errors
+            cold = load_test("cached", cached + url, args.list_duration, args.connections, warmup=False)
+            row["cached_rps"], row["errors"] = cold.requests_per_second, row["errors"] + cold.errors
+            if url in baselines:
+                warm(f"{base}/{baselines[url]}")
+                plain = load_test(
+                    "baseline", f"{base}/{baselines[url]}", args.list_duration, args.connections, warmup=False
+                )
+                row["base_rps"], row["errors"] = plain.requests_per_second, row["errors"] + plain.errors
+            rows.append(row)
+            print(list_row(row), flush=True)
+    failures = []
+    for row in rows:
+        if row["one_ms"] >= LIST_TARGETS["one_ms"]:
+            failures.append(f"{row['url']}: {row['one_ms']:.1f} ms at 1 connection")
+        if row["p99_ms"] >= LIST_TARGETS["p99_ms"]:
+            failures.append(f"{row['url']}: p99 {row['p99_ms']:.1f} ms")
+        if row["errors"]:
+            failures.append(f"{row['url']}: {row['errors']} errors")
+        if "base_rps" in row:
+            if row["rps"] / row["base_rps"] < LIST_TARGETS["ratio"]:
+                failures.append(f"{row['url']}: uncached {row['rps'] / row['base_rps']:.2f}x the baseline")
+            if row["cached_rps"] / row["base_rps"] < LIST_TARGETS["cached_ratio"]:
+                failures.append(f"{row['url']}: cached {row['cached_rps'] / row['base_rps']:.2f}x the baseline")
+    print(
+        f"\ntargets: under {LIST_TARGETS['one_ms']:.0f} ms a request at 1 connection, p99 under "
+        f"{LIST_TARGETS['p99_ms']:.0f} ms at {args.connections}, bills lists >= {LIST_TARGETS['ratio']}x their "
+        f"baseline uncached and >= {LIST_TARGETS['cached_ratio']}x cached; {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.2f}"
+    )
+    print("all met" if not failures else "missed:\n  " + "\n  ".join(failures))
+    return 1 if failures else 0
+
+
+def list_row(row: dict) -> str:
+    ratio = f"{row['rps'] / row['base_rps']:5.2f}" if "base_rps" in row else "    -"
+    cached_ratio = f"{row['cached_rps'] / row['base_rps']:5.2f}" if "base_rps" in row else "    -"
+    return (
+        f"{row['url'][:58]:58} {row['one_ms']:6.2f} {row['p99_ms']:7.1f} {row['rps']:7.0f} {row['cached_rps']:7.0f} "
+        f"{ratio} {cached_ratio} {row['errors']:4d}"
+    )
+
+
+LIST_HEADER = f"{'URL':58} {'1c ms':>6} {'p99 ms':>7} {'req/s':>7} {'cached':>7} {'ratio':>5} {'c.rat':>5} {'err':>4}"
+
+
+def database_ready(database_url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(database_url) as connection:
+            return connection.execute("SELECT count(*) FROM recommendations_billlink").fetchone()[0] > 0
+    except (psycopg.OperationalError, psycopg.errors.UndefinedTable):
+        return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bills", type=int, default=50_000)
@@ -361,6 +580,13 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("API_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--redis-url", default=os.environ.get("API_BENCH_REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument("--reload", action="store_true", help="drop and reload the benchmark database")
+    parser.add_argument("--lists", action="store_true", help="the URL table of every list instead (issue 12)")
+    parser.add_argument("--list-duration", type=int, default=5, help="seconds of each URL's wrk runs (--lists)")
+    parser.add_argument(
+        "--lists-database-url",
+        default=os.environ.get("API_LISTS_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL + "_lists"),
+        help="the database of --lists (pages_bench's full data set, built on first use)",
+    )
     args = parser.parse_args()
 
     env = {
@@ -377,6 +603,9 @@ def main() -> int:
         "API_THROTTLE_ANON": "100000000/min",  # measured, not limited: the throttle still counts every request
         "BASELINE_DATABASE_URL": args.database_url,
     }
+    if args.lists:
+        print(LIST_HEADER)
+        return lists_table(args, env)
     ensure_database(args.database_url, args.reload)
     load(args.database_url, args.bills, args.actions_per_bill, env)
     run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env)  # production serves them

@@ -516,6 +516,9 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit code 1 when a target is missed")
     parser.add_argument("--database-url", default=os.environ.get("PAGES_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--redis-url", default=os.environ.get("PAGES_BENCH_REDIS_URL", DEFAULT_REDIS_URL))
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the full data set in --database-url, time nothing (api_bench)"
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress shows as it comes, in order, also into a file
     if args.quick:
@@ -549,11 +552,17 @@ def main() -> int:
         django.setup()
         logging.getLogger("django.request").setLevel(logging.CRITICAL)  # 404s and errors: reported in the table
         from django.conf import settings
+        from django.db import connections
         from django.test import Client
 
         assert not settings.DEBUG
         client = Client()
 
+        if args.build_only:
+            build(args.database_url, full, env)
+            with connections["default"].cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+            return 0
         # Small data first: the queries each page runs there, to compare with the full data's.
         paths = build(args.database_url, SMALL, env)
         items = pages(paths["bill"])
