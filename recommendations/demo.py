@@ -7,7 +7,10 @@
    <date>`, which is how `legislation.selectors.demo_snapshot()` knows the demo is loaded), with sessions judged
    over or not as of the snapshot's date: the demo shows the bills as they stood that day, whenever it is loaded;
 3. the links of `recommendations/data/demo_links.json` through `bill_link_upsert` (insert / update / noop);
-4. progress, recomputed where the demo bills are linked.
+4. progress, recomputed where the demo bills are linked;
+5. the measures of `recommendations/data/demo_measures.json` (real policies and a ballot measure, each fact with its
+   source) with the local jurisdictions they need, through `measure_upsert` and `bill_link_upsert`: written by no
+   user, so stored approved (checked data, not a staff edit waiting for review); progress follows.
 A second run writes nothing but its ImportRun (every import is logged).
 """
 
@@ -15,22 +18,23 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from legislation.importers import import_files
 from legislation.importers.files import read_json
 from legislation.importers.sessions import sessions_import
-from legislation.models import Bill, ImportRun, ImportRunStatus
+from legislation.models import Bill, ImportRun, ImportRunStatus, Jurisdiction
 from legislation.selectors import DEMO_DIR, demo_bill_files, demo_scope, demo_snapshot_metadata
-from legislation.services import SeedCounts
+from legislation.services import SeedCounts, upsert
 from legislation.sources.records import normalise_identifier
 
 from .models import Recommendation
-from .services import bill_link_upsert, progress_recompute_for_bills
+from .services import bill_link_upsert, measure_upsert, progress_recompute_for_bills
 
 LINKS_FILE = Path(__file__).resolve().parent / "data" / "demo_links.json"
+MEASURES_FILE = Path(__file__).resolve().parent / "data" / "demo_measures.json"
 
 
 class DemoDataError(Exception):
@@ -43,6 +47,8 @@ class DemoLoadResult:
     run: ImportRun
     links: Counter[str]  # insert / update / noop
     progress: int  # recommendation x jurisdiction pairs recomputed
+    measures: Counter[str] = field(default_factory=Counter)  # insert / update / noop
+    measure_links: Counter[str] = field(default_factory=Counter)
 
 
 def demo_load() -> DemoLoadResult:
@@ -67,9 +73,60 @@ def demo_load() -> DemoLoadResult:
         )
         links[outcome] += 1
         bill_ids.append(bill.pk)
+    progress = progress_recompute_for_bills(bill_ids=bill_ids)
+    measures, measure_links = demo_measures_load()
     return DemoLoadResult(
-        sessions=sessions, run=run, links=links, progress=progress_recompute_for_bills(bill_ids=bill_ids)
+        sessions=sessions,
+        run=run,
+        links=links,
+        progress=progress,
+        measures=measures,
+        measure_links=measure_links,
     )
+
+
+def demo_measures_load(*, path: Path = MEASURES_FILE) -> tuple[Counter[str], Counter[str]]:
+    """The demo measures, their local jurisdictions and their links; idempotent (insert / update / noop each)."""
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    for row in payload["jurisdictions"]:
+        parent = Jurisdiction.objects.filter(code=row["parent"]).first()
+        if parent is None:
+            raise DemoDataError(f"{path.name}: no jurisdiction {row['parent']!r} for {row['code']} (seed?)")
+        upsert(
+            Jurisdiction,
+            lookup={"code": row["code"]},
+            values={"name": row["name"], "kind": row["kind"], "ocd_id": row["ocd_id"], "parent": parent},
+        )
+    measures: Counter[str] = Counter()
+    links: Counter[str] = Counter()
+    for index, row in enumerate(payload["measures"]):
+        jurisdiction = Jurisdiction.objects.filter(code=row["jurisdiction"]).first()
+        if jurisdiction is None:
+            raise DemoDataError(f"{path.name} measures[{index}]: no jurisdiction {row['jurisdiction']!r}")
+        measure, outcome = measure_upsert(
+            jurisdiction=jurisdiction,
+            kind=row["kind"],
+            title=row["title"],
+            summary=row["summary"],
+            status=row["status"],
+            date=date.fromisoformat(row["date"]) if row.get("date") else None,
+            url=row["url"],
+            evidence_url=row.get("evidence_url", ""),
+        )
+        measures[outcome] += 1
+        for link in row["links"]:
+            recommendation = Recommendation.objects.filter(code=link["recommendation"]).order_by("-report__published")
+            if not recommendation:
+                raise DemoDataError(f"{path.name} measures[{index}]: no recommendation {link['recommendation']!r}")
+            _, outcome = bill_link_upsert(
+                recommendation=recommendation[0],
+                measure=measure,
+                effect=link["effect"],
+                rationale=link["rationale"],
+                evidence_url=link.get("evidence_url", ""),
+            )
+            links[outcome] += 1
+    return measures, links
 
 
 def _bill(row: dict, index: int) -> Bill:

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from legislation.choices import MILESTONES, Source, Stage
 from legislation.models import bill_page_path
 
-from ..models import Effect, ProgressStatus
+from ..models import Effect, MeasureKind, MeasureStatus, ProgressStatus
 
 register = template.Library()
 
@@ -49,10 +49,43 @@ def source_label(value: str | None) -> str:
     return _label(Source, value)
 
 
+@register.filter
+def measure_status_label(value: str | None) -> str:
+    return _label(MeasureStatus, value)
+
+
+@register.filter
+def measure_kind_label(value: str | None) -> str:
+    return _label(MeasureKind, value)
+
+
+# How the progress rule counts a measure of each status (README, Method page): as a bill at that stage would.
+MEASURE_COUNTS_AS = {
+    MeasureStatus.PROPOSED: "a pending bill",
+    MeasureStatus.ADOPTED: "an enacted bill",
+    MeasureStatus.IN_EFFECT: "an enacted bill",
+    MeasureStatus.RESCINDED: "a failed bill",
+    MeasureStatus.STRUCK_DOWN: "a failed bill",
+}
+
+
+@register.filter
+def measure_counts_as(value: str | None) -> str:
+    return MEASURE_COUNTS_AS.get(value, "nothing")
+
+
 @register.simple_tag
 def bill_path(jurisdiction: str, session: str, identifier: str) -> str:
     """`{% bill_path row.jurisdiction row.session row.identifier %}` for rows that are not Bill objects."""
     return bill_page_path(jurisdiction=jurisdiction, session=session, identifier=identifier)
+
+
+@register.simple_tag
+def measure_path(jurisdiction: str, pk: int, title: str) -> str:
+    """`{% measure_path row.jurisdiction row.measure row.measure_title %}` for rows that are not Measure objects."""
+    from ..views.measures import measure_page_path  # the views import these tags
+
+    return measure_page_path(jurisdiction=jurisdiction, pk=pk, title=title)
 
 
 @register.simple_tag

@@ -4,6 +4,8 @@ snapshot is, what is still to be transcribed, and how to cite and reuse the data
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from datetime import date
 from typing import Any
@@ -15,6 +17,7 @@ from api.attribution import CC_BY_URL, LEGISCAN_ATTRIBUTION, LEGISCAN_URL
 from legislation.choices import Stage
 from legislation.selectors import data_freshness, demo_snapshot
 
+from ..demo import MEASURES_FILE
 from ..models import Effect
 from ..selectors import recommendation_list_sub_items_pending, report_current
 from ..services import progress_status_from_links
@@ -88,6 +91,24 @@ def text_parts(text: str) -> list[dict[str, Any]]:
     return [{"text": part, "code": index % 2 == 1} for index, part in enumerate(parts) if part]
 
 
+@functools.cache
+def demo_measures_listed() -> list[dict[str, Any]]:
+    """The demo measures as the About page lists them: each with its jurisdiction, status and date, and the sources
+    its facts were checked against (recommendations/data/demo_measures.json, read once)."""
+    payload = json.loads(MEASURES_FILE.read_text(encoding="utf-8"))
+    names = {row["code"]: row["name"] for row in payload["jurisdictions"]}
+    return [
+        {
+            "title": row["title"],
+            "jurisdiction": names.get(row["jurisdiction"], row["jurisdiction"].upper()),
+            "status": row["status"],
+            "date": date.fromisoformat(row["date"]) if row.get("date") else None,
+            "sources": [source["url"] for source in row["sources"]],
+        }
+        for row in payload["measures"]
+    ]
+
+
 def about_page(request: HttpRequest) -> HttpResponse:
     snapshot = demo_snapshot()
     examples = [
@@ -110,6 +131,7 @@ def about_page(request: HttpRequest) -> HttpResponse:
             "snapshot": snapshot,
             "snapshot_description": text_parts(snapshot.description) if snapshot else [],
             "snapshot_statement": text_parts(snapshot.sources_statement) if snapshot else [],
+            "demo_measures": demo_measures_listed() if snapshot else [],
             "pending": recommendation_list_sub_items_pending(),
             "legiscan_attribution": LEGISCAN_ATTRIBUTION,
             "legiscan_url": LEGISCAN_URL,

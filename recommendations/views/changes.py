@@ -1,5 +1,6 @@
-"""What changed (`/changes/`): bills that moved from one stage to another and recommendations whose progress changed
-somewhere, newest first, filtered by jurisdiction, recommendation, kind and date. Regressions are flagged in words.
+"""What changed (`/changes/`): bills that moved from one stage to another, measures that were recorded or changed
+status, and recommendations whose progress changed somewhere, newest first, filtered by jurisdiction,
+recommendation, kind and date. Regressions are flagged in words.
 
 Each change is written out in plain words by `change_summary`, which the Atom feeds (feeds.py) share.
 """
@@ -20,13 +21,19 @@ from legislation.selectors import data_freshness, jurisdiction_options
 
 from ..models import ProgressBasis, ProgressStatus
 from ..selectors import CHANGE_KINDS, ChangePosition, change_list_recent, recommendation_options
-from ..templatetags.tracker import stage_label, status_label
+from ..templatetags.tracker import measure_status_label, stage_label, status_label
 from .common import api_url, csv_response, csv_url, wants_csv
+from .measures import measure_page_path
 
 PAGE_SIZE = 50
 # Progress that went the wrong way, and the word that flags it (in titles, rows and feeds).
 FLAGS = {ProgressStatus.REGRESSED: "Regression", ProgressStatus.AT_RISK: "At risk"}
-KIND_CHOICES = [("", "Stage and progress changes"), ("stage", "Bills that changed stage"), ("progress", "Progress")]
+KIND_CHOICES = [
+    ("", "Stage, measure and progress changes"),
+    ("stage", "Bills that changed stage"),
+    ("measure", "Measures"),
+    ("progress", "Progress"),
+]
 
 
 # --- Changes in words (shared with the feeds) -------------------------------------------------------------------
@@ -42,6 +49,14 @@ def change_flag(row: dict[str, Any]) -> str:
 def change_summary(row: dict[str, Any]) -> str:
     """What happened, in plain words: "CA SB 57 moved from In committee to Died", "PM-1 in California: from In
     progress to Stalled"."""
+    if row["kind"] == "measure":
+        measure = f"{row['measure_title']} ({row['jurisdiction_name']})"
+        if not row["from_measure_status"]:
+            return f"{measure} recorded as {measure_status_label(row['to_measure_status']).lower()}"
+        return (
+            f"{measure} changed from {measure_status_label(row['from_measure_status']).lower()} to "
+            f"{measure_status_label(row['to_measure_status']).lower()}"
+        )
     if row["kind"] == "stage":
         bill = f"{row['jurisdiction'].upper()} {row['identifier']}"
         if not row["from_stage"]:
@@ -63,9 +78,11 @@ def change_title(row: dict[str, Any]) -> str:
 
 
 def change_path(row: dict[str, Any]) -> str:
-    """The page a change is about: the bill's page, or for progress the recommendation's page."""
+    """The page a change is about: the bill's or the measure's page, or for progress the recommendation's page."""
     if row["kind"] == "stage":
         return bill_page_path(jurisdiction=row["jurisdiction"], session=row["session"], identifier=row["identifier"])
+    if row["kind"] == "measure":
+        return measure_page_path(jurisdiction=row["jurisdiction"], pk=row["measure"], title=row["measure_title"])
     return reverse("recommendation", kwargs={"code": row["recommendation_code"]})
 
 

@@ -1,6 +1,10 @@
-"""A jurisdiction's page (`/jurisdictions/<code>/`): where every recommendation stands there and why, the bills
-behind each status (the latest few per recommendation, with a link to all of them on the recommendation's page;
-all of them in its CSV), its sessions, and what changed there lately."""
+"""A jurisdiction's page (`/jurisdictions/<code>/`): where every recommendation stands there and why (the rule, or
+the review: who reviewed, when, the reason and the evidence), the bills behind each status (the latest few per
+recommendation, with a link to all of them on the recommendation's page; all of them in its CSV), the measures
+(prosecutors' and police policies, ballot measures, rulings...) behind them, for a state its counties, cities and
+prosecutors' offices with their standing, its sessions, and what changed there lately.
+
+A local jurisdiction (county, city, prosecutor's office) has the same page: its standing comes from its measures."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from legislation.models import Jurisdiction, bill_page_path_maker
 from legislation.selectors import bill_stage_dates_listed, data_freshness
@@ -22,6 +26,7 @@ from ..selectors import (
     recommendation_list_current,
 )
 from .common import api_url, csv_response, csv_url, link_csv_response, wants_csv
+from .measures import LOCAL_KINDS, local_standing, measure_links, measures_by_recommendation, reviewers_by_id
 
 TIMELINE_LENGTH = 20
 BILLS_SHOWN = 10  # per recommendation; the recommendation's page lists them all, filtered to the jurisdiction
@@ -33,8 +38,11 @@ def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
     shown = None if wants_csv(request) else BILLS_SHOWN  # the CSV has every link
     linked = jurisdiction_links(jurisdiction=jurisdiction, per_recommendation=shown)
     bill_path = bill_page_path_maker()
+    recommendations = recommendation_list_current()
+    measures = measures_by_recommendation(measure_links(jurisdictions=[jurisdiction]))
+    reviewers = reviewers_by_id(progress.values())
     rows = []
-    for recommendation in recommendation_list_current():
+    for recommendation in recommendations:
         row_progress = progress.get(recommendation.pk)
         links = linked.links.get(recommendation.pk, [])
         for link in links:
@@ -48,6 +56,8 @@ def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
                 "progress": row_progress,
                 "status": row_progress.status if row_progress else ProgressStatus.NO_ACTION,
                 "links": links,
+                "measures": measures.get(recommendation.pk, []),
+                "reviewer": reviewers.get(row_progress.reviewed_by_id, "") if row_progress else "",
                 "total": linked.totals.get(recommendation.pk, 0),
                 "all_url": f"{reverse('recommendation', args=[recommendation.code])}?"
                 + urlencode({"jurisdiction": jurisdiction.code}),
@@ -55,25 +65,52 @@ def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
         )
     if wants_csv(request):
         return _csv(request, jurisdiction, rows)
+    local = jurisdiction.kind in LOCAL_KINDS
     context = {
         "jurisdiction": jurisdiction,
+        "local": local,
         "rows": rows,
         "linked_rows": [row for row in rows if row["links"]],
+        "measure_rows": [row for row in rows if row["measures"]],
+        "measures_count": sum(len(row["measures"]) for row in rows),
+        "local_rows": [] if local else local_standing(parents=[jurisdiction], recommendations=recommendations),
         "links_count": linked.total,
         "bills_shown": BILLS_SHOWN,
-        "sessions": jurisdiction_sessions(jurisdiction=jurisdiction),
+        "sessions": [] if local else jurisdiction_sessions(jurisdiction=jurisdiction),
         "changes": change_list_latest(jurisdictions=[jurisdiction], limit=TIMELINE_LENGTH, threats_first=False),
         "freshness": data_freshness(),
         "status_csv_url": csv_url(request, table="status"),
         "status_api_url": api_url("progress-list", jurisdiction=jurisdiction.code),
         "bills_csv_url": csv_url(request, table="bills"),
         "bills_api_url": api_url("billlink-list", jurisdiction=jurisdiction.code),
+        "measures_csv_url": csv_url(request, table="measures"),
+        "measures_api_url": _measures_api_url(jurisdiction.code),
         "changes_api_url": api_url("changes", jurisdiction=jurisdiction.code),
     }
     return render(request, "recommendations/jurisdiction.html", context)
 
 
+def _measures_api_url(code: str) -> str:
+    try:
+        return api_url("measure-list", jurisdiction=code)
+    except NoReverseMatch:  # the page does not need the measures API to stand
+        return ""
+
+
 def _csv(request: HttpRequest, jurisdiction: Jurisdiction, rows: list[dict]) -> HttpResponse:
+    if request.GET.get("table") == "measures":
+        return csv_response(
+            f"{jurisdiction.code}-measures.csv",
+            ["recommendation", "jurisdiction", "kind", "title", "status", "date", "effect", "rationale", "url",
+             "evidence_url", "page"],
+            (
+                [row["recommendation"].code, link.measure.jurisdiction.code, link.measure.kind, link.measure.title,
+                 link.measure.status, link.measure.date, link.effect, link.rationale, link.measure.url,
+                 link.evidence_url or link.measure.evidence_url, request.build_absolute_uri(link.path)]
+                for row in rows
+                for link in row["measures"]
+            ),
+        )  # fmt: skip
     if request.GET.get("table") == "bills":
         return link_csv_response(
             request,

@@ -29,6 +29,7 @@ from ..selectors import (
     status_counts,
 )
 from .common import api_url, csv_response, csv_url, wants_csv
+from .measures import local_standing
 
 # (column, row) of each tile; rows 0-7 are the states and DC, row 8 the territories and Congress.
 TILE_GRID: dict[str, tuple[int, int]] = {
@@ -64,11 +65,20 @@ class Tile:
     label: str  # the status in words, on the tile
     description: str  # the tile's accessible name after "<name>: "
     href: str
+    local: int = 0  # counties, cities and prosecutors' offices here with measures (marked on the tile)
 
 
-def map_tiles(grid: ProgressGrid, *, recommendation: Recommendation | None, recommendations: int) -> list[Tile]:
+def map_tiles(
+    grid: ProgressGrid,
+    *,
+    recommendation: Recommendation | None,
+    recommendations: int,
+    local: dict[int, int] | None = None,
+) -> list[Tile]:
     """A tile for each legislature in the grid: the recommendation's status there, or (overall, when
-    `recommendation` is None) its most pressing status over `recommendations` recommendations, with the counts."""
+    `recommendation` is None) its most pressing status over `recommendations` recommendations, with the counts;
+    `local` counts the local jurisdictions with measures under each state (by id), said on its tile."""
+    local = local or {}
     tiles = []
     for jurisdiction in grid.jurisdictions:
         place = TILE_GRID.get(jurisdiction.code)
@@ -81,6 +91,9 @@ def map_tiles(grid: ProgressGrid, *, recommendation: Recommendation | None, reco
             counts = grid.jurisdiction_counts(jurisdiction.pk, recommendations=recommendations)
             status = most_pressing(counts)
             description = f"{ProgressStatus(status).label} ({counts_text(counts)})"
+        below = local.get(jurisdiction.pk, 0)
+        if below:
+            description += f"; {below} local jurisdiction{'s' if below > 1 else ''} with measures"
         column, row = place
         tiles.append(
             Tile(
@@ -92,6 +105,7 @@ def map_tiles(grid: ProgressGrid, *, recommendation: Recommendation | None, reco
                 label=ProgressStatus(status).label,
                 description=description,
                 href=reverse("jurisdiction", args=[jurisdiction.code]),
+                local=below,
             )
         )
     return tiles
@@ -102,13 +116,21 @@ def counts_text(counts: list[StatusCount]) -> str:
     return ", ".join(f"{item.count} {item.label.lower()}" for item in counts if item.count)
 
 
-def map_context(*, recommendation: Recommendation | None) -> dict:
+def map_context(*, recommendation: Recommendation | None, local: bool = False) -> dict:
     """What a tile map and its legend need: the tiles, the counts per status over them, the grid (for tables),
-    the recommendations counted, and the SVG's size."""
+    the recommendations counted, and the SVG's size; with `local`, the counties, cities and prosecutors' offices
+    that have measures (`local_rows`), each marked on its state's tile."""
     recommendations = [recommendation] if recommendation else recommendation_list_current()
     grid = progress_grid(recommendations=recommendations)
-    tiles = map_tiles(grid, recommendation=recommendation, recommendations=len(recommendations))
+    local_rows = local_standing(recommendations=recommendations, recommendation=recommendation) if local else []
+    below: dict[int, int] = {}
+    for item in local_rows:
+        if item.measures and item.jurisdiction.parent_id:
+            below[item.jurisdiction.parent_id] = below.get(item.jurisdiction.parent_id, 0) + 1
+    tiles = map_tiles(grid, recommendation=recommendation, recommendations=len(recommendations), local=below)
     return {
+        "local_rows": local_rows,
+        "local_marked": bool(below),
         "grid": grid,
         "tiles": tiles,
         "legend": status_counts([tile.status for tile in tiles], total=len(tiles)),
@@ -128,7 +150,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         recommendation = recommendation_get(code=code)
         if recommendation is None:
             raise Http404(f"No recommendation {code}.")
-    context = map_context(recommendation=recommendation)
+    context = map_context(recommendation=recommendation, local=True)
     grid, recommendations = context["grid"], context["recommendations"]
     rows = _table_rows(grid, recommendation=recommendation, recommendations=recommendations)
     if wants_csv(request):

@@ -1,6 +1,7 @@
 """A recommendation's page (`/recommendations/<code>/`): its words, its map, the bills linked to it (filtered by
 the links FilterSet the API uses, so the page and its API link return the same rows; 50 a page, `?page=`, the CSV
-has every one), and how many jurisdictions had each status at the end of each month."""
+has every one), the measures linked to it and the local jurisdictions' standing, and how many jurisdictions had
+each status at the end of each month."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from ..selectors import (
 )
 from .common import api_url, csv_response, csv_url, link_csv_response, wants_csv
 from .maps import _fragment, map_context
+from .measures import measure_links
 
 FILTERS = ("jurisdiction", "session", "stage", "effect")
 PAGE_SIZE = 50  # bills in a page of the table
@@ -72,7 +74,7 @@ def recommendation_page(request: HttpRequest, code: str) -> HttpResponse:
         response = render(request, "partials/dash_links_table.html", context, status=400 if not valid else 200)
         patch_vary_headers(response, ["HX-Request"])
         return response
-    maps = map_context(recommendation=recommendation)
+    maps = map_context(recommendation=recommendation, local=True)
     months = progress_by_month(recommendation=recommendation, jurisdictions=maps["grid"].jurisdictions)
     if wants_csv(request):
         return csv_response(
@@ -89,6 +91,7 @@ def recommendation_page(request: HttpRequest, code: str) -> HttpResponse:
         status_labels=[ProgressStatus(status).label for status in STATUS_ORDER],
         map_api_url=api_url("progress-list", recommendation=recommendation.code),
         freshness=data_freshness(),
+        measure_links=measure_links(recommendation=recommendation),
     )
     response = render(request, "recommendations/recommendation.html", context, status=400 if not valid else 200)
     patch_vary_headers(response, ["HX-Request"])

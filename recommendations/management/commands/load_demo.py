@@ -24,4 +24,10 @@ class Command(BaseCommand):
             f"links: {links['insert']} inserted, {links['update']} updated, {links['noop']} unchanged; "
             f"progress recomputed for {result.progress} recommendation/jurisdiction pairs"
         )
+        measures, measure_links = result.measures, result.measure_links
+        self.stdout.write(
+            f"measures: {measures['insert']} inserted, {measures['update']} updated, {measures['noop']} unchanged; "
+            f"their links: {measure_links['insert']} inserted, {measure_links['update']} updated, "
+            f"{measure_links['noop']} unchanged"
+        )
         self.stdout.write(f"demo snapshot of {demo_snapshot_metadata()['snapshot_date']} loaded")

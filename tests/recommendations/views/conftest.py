@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from legislation.choices import Source, Stage
 from legislation.models import Jurisdiction, StageChange
 from recommendations.models import BillLink, Recommendation
-from recommendations.services import bill_link_create
-from tests.factories import BillFactory, LegislativeSessionFactory
+from recommendations.services import bill_link_create, review
+from tests.factories import BillFactory, LegislativeSessionFactory, UserFactory
 
 SPREAD = ("ca", "ny", "tx", "pr", "us", "wa")
 EFFECTS = ("advances", "regresses", "partially_advances")
@@ -51,3 +51,10 @@ def count_queries(client, url: str, **headers: str) -> int:
         response = client.get(url, **headers)
     assert response.status_code == 200, (url, response.status_code)
     return len(context.captured_queries)
+
+
+def approved(obj):
+    """`obj` (a pending link, measure or progress override) approved by a second reviewer, as the four-eyes review
+    asks before anything staff wrote is public."""
+    second = UserFactory(username="second-reviewer", is_staff=True, is_superuser=True)
+    return review(obj=obj, user=second, decision="approve")

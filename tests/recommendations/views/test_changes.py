@@ -256,12 +256,12 @@ def test_empty_feed_says_so(client, seeded):
 
 def test_queries_do_not_grow_with_the_number_of_changes(client, seeded, django_assert_num_queries):
     make_stage_changes(1)
-    # Jurisdictions and recommendations for the filters, one query per kind of change, freshness and the demo
-    # notice.
-    with django_assert_num_queries(6):
+    # Jurisdictions and recommendations for the filters, one query per kind of change (stage, progress,
+    # measure), freshness and the demo notice.
+    with django_assert_num_queries(7):
         assert len(summaries(client.get("/changes/"))) == 1
     make_stage_changes(49, identifier="HB 7")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert len(summaries(client.get("/changes/", {"kind": ""}))) == 50
 
 

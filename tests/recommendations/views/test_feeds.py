@@ -108,9 +108,9 @@ def link_related(bill: Bill) -> None:
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        ("/feeds/changes/", 2),  # one query per kind of change
-        ("/feeds/jurisdictions/tx/", 3),  # and the jurisdiction
-        ("/feeds/recommendations/PM-1/", 4),  # and the recommendation with its sub-items
+        ("/feeds/changes/", 3),  # one query per kind of change (stage, progress, measure)
+        ("/feeds/jurisdictions/tx/", 4),  # and the jurisdiction
+        ("/feeds/recommendations/PM-1/", 5),  # and the recommendation with its sub-items
     ],
 )
 def test_queries_do_not_grow_with_the_number_of_changes(client, seeded, django_assert_num_queries, path, queries):
