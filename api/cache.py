@@ -102,6 +102,7 @@ WATCHED_MODELS = (
     "recommendations.Audience",
     "recommendations.Recommendation",
     "recommendations.BillLink",
+    "recommendations.Measure",
     "recommendations.Progress",
 )
 

@@ -28,15 +28,26 @@ from recommendations.models import (
     Audience,
     BillLink,
     Effect,
+    Measure,
+    MeasureKind,
+    MeasureStatus,
     Progress,
     ProgressBasis,
     ProgressStatus,
     Recommendation,
     Report,
+    ReviewStatus,
     TriageCandidate,
     TriageStatus,
 )
-from recommendations.services import bill_link_create, bill_link_upsert, progress_review
+from recommendations.services import (
+    REVIEW_DECISIONS,
+    bill_link_create,
+    bill_link_upsert,
+    measure_create,
+    measure_update,
+    progress_review,
+)
 
 from .attribution import LEGISCAN_ATTRIBUTION
 
@@ -44,7 +55,10 @@ from .attribution import LEGISCAN_ATTRIBUTION
 def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     """A model's full_clean() errors, keyed by field as DRF reports them."""
     if hasattr(exc, "error_dict"):
-        return serializers.ValidationError(exc.message_dict)
+        errors = exc.message_dict
+        if "__all__" in errors:  # the model's own checks, named as DRF names them
+            errors = {"non_field_errors": errors.pop("__all__"), **errors}
+        return serializers.ValidationError(errors)
     return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
@@ -125,20 +139,28 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 
 class RecommendationLinkSerializer(serializers.ModelSerializer):
-    """A link seen from its recommendation: which bill, where, and its effect."""
+    """A link seen from its recommendation: which bill or measure, where, and its effect. Bill fields (`session`,
+    `identifier`, `stage`, `stage_date`) are null for a measure, measure fields (`measure_status`) for a bill."""
 
-    jurisdiction = serializers.CharField(source="bill.jurisdiction.code", read_only=True)
-    session = serializers.CharField(source="bill.session.identifier", read_only=True)
-    identifier = serializers.CharField(source="bill.identifier", read_only=True)
-    title = serializers.CharField(source="bill.title", read_only=True)
-    stage = serializers.ChoiceField(source="bill.stage", choices=Stage.choices, read_only=True)
-    stage_date = serializers.DateField(source="bill.stage_date", read_only=True, allow_null=True)
+    jurisdiction = serializers.CharField(source="jurisdiction.code", read_only=True)
+    session = serializers.CharField(source="bill.session.identifier", read_only=True, allow_null=True, default=None)
+    identifier = serializers.CharField(source="bill.identifier", read_only=True, allow_null=True, default=None)
+    title = serializers.CharField(source="subject.title", read_only=True)
+    stage = serializers.ChoiceField(
+        source="bill.stage", choices=Stage.choices, read_only=True, allow_null=True, default=None
+    )
+    stage_date = serializers.DateField(source="bill.stage_date", read_only=True, allow_null=True, default=None)
+    measure_status = serializers.ChoiceField(
+        source="measure.status", choices=MeasureStatus.choices, read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = BillLink
         fields = [
             "id",
             "bill",
+            "measure",
+            "measure_status",
             "jurisdiction",
             "session",
             "identifier",
@@ -335,6 +357,19 @@ class BillDetailSerializer(BillSerializer):
 # --- Links ------------------------------------------------------------------------------------------------------
 
 
+class JurisdictionCodeField(serializers.SlugRelatedField):
+    """A jurisdiction by its code, in any case; a value that cannot be a code (not a slug: a NUL byte, a space) is
+    invalid before the database sees it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="code", queryset=Jurisdiction.objects.all(), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Jurisdiction:
+        if not isinstance(data, str) or not SLUG.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data.lower())
+
+
 class RecommendationBillSerializer(serializers.ModelSerializer):
     """What a row pairing a recommendation with a bill (a link, a triage candidate) shows of the two."""
 
@@ -347,8 +382,50 @@ class RecommendationBillSerializer(serializers.ModelSerializer):
     )
 
 
-class BillLinkSerializer(RecommendationBillSerializer):
-    """A bill linked to a recommendation, with its effect and the reason staff gave."""
+REVIEW_FIELDS = ["review_status", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at", "review_note"]
+
+
+class ReviewFieldsMixin(serializers.Serializer):
+    """The four-eyes review of a link, a measure or a progress override (who wrote it, who decided, when, why)."""
+
+    review_status = serializers.ChoiceField(
+        choices=ReviewStatus.choices,
+        read_only=True,
+        help_text="`pending` until a Reviewer other than its author approves it; only `approved` is public.",
+    )
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reviewed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    review_note = serializers.CharField(read_only=True, help_text="The reviewer's reason.")
+
+
+class BillLinkSerializer(ReviewFieldsMixin, RecommendationBillSerializer):
+    """A bill or a measure (exactly one) linked to a recommendation, with its effect, the reason staff gave and
+    its review. Bill fields (`session`, `identifier`, `stage`) are null for a measure, and `measure_status` for a
+    bill."""
+
+    jurisdiction = serializers.CharField(source="jurisdiction.code", read_only=True, help_text="Jurisdiction code.")
+    session = serializers.CharField(source="bill.session.identifier", read_only=True, allow_null=True, default=None)
+    identifier = serializers.CharField(
+        source="bill.identifier", read_only=True, allow_null=True, default=None, help_text="The bill's identifier."
+    )
+    stage = serializers.ChoiceField(
+        source="bill.stage",
+        choices=Stage.choices,
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The bill's current stage.",
+    )
+    measure_status = serializers.ChoiceField(
+        source="measure.status",
+        choices=MeasureStatus.choices,
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The measure's status.",
+    )
 
     class Meta:
         model = BillLink
@@ -357,26 +434,37 @@ class BillLinkSerializer(RecommendationBillSerializer):
             "recommendation",
             "recommendation_code",
             "bill",
+            "measure",
             "jurisdiction",
             "session",
             "identifier",
             "stage",
+            "measure_status",
             "effect",
             "rationale",
             "evidence_url",
             "created_at",
-            "reviewed_at",
+            *REVIEW_FIELDS,
         ]
 
 
 class BillLinkWriteSerializer(serializers.ModelSerializer):
-    """Body of `POST /links/` and `PUT/PATCH /links/{id}/`. A link's recommendation and bill are fixed once made:
-    to move a link, delete it and make another."""
+    """Body of `POST /links/` and `PUT/PATCH /links/{id}/`: `bill` or `measure`, exactly one. A link's
+    recommendation, bill and measure are fixed once made: to move a link, delete it and make another."""
 
     recommendation = serializers.PrimaryKeyRelatedField(
         queryset=Recommendation.objects.all(), help_text="Id of the recommendation."
     )
-    bill = serializers.PrimaryKeyRelatedField(queryset=Bill.objects.all(), help_text="Id of the bill.")
+    bill = serializers.PrimaryKeyRelatedField(
+        queryset=Bill.objects.all(), required=False, allow_null=True, default=None, help_text="Id of the bill."
+    )
+    measure = serializers.PrimaryKeyRelatedField(
+        queryset=Measure.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of the measure (instead of a bill).",
+    )
     effect = serializers.ChoiceField(choices=Effect.choices)
     rationale = serializers.CharField(help_text="Why the bill bears on the recommendation, in a sentence or two.")
     evidence_url = serializers.URLField(
@@ -385,13 +473,18 @@ class BillLinkWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BillLink
-        fields = ["recommendation", "bill", "effect", "rationale", "evidence_url"]
+        fields = ["recommendation", "bill", "measure", "effect", "rationale", "evidence_url"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:
-            for name in ("recommendation", "bill"):
-                if name in attrs and attrs[name] != getattr(self.instance, name):
-                    raise serializers.ValidationError({name: ["A link's recommendation and bill cannot change."]})
+            for name in ("recommendation", "bill", "measure"):
+                if name in self.initial_data and attrs.get(name) != getattr(self.instance, name):
+                    raise serializers.ValidationError(
+                        {name: ["A link's recommendation, bill and measure cannot change."]}
+                    )
+            return attrs
+        if (attrs.get("bill") is None) == (attrs.get("measure") is None):
+            raise serializers.ValidationError({"non_field_errors": ["Give a bill or a measure: exactly one."]})
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> BillLink:
@@ -409,6 +502,7 @@ class BillLinkWriteSerializer(serializers.ModelSerializer):
             link, _ = bill_link_upsert(
                 recommendation=instance.recommendation,
                 bill=instance.bill,
+                measure=instance.measure,
                 user=self.context["request"].user,
                 **values,
             )
@@ -417,16 +511,97 @@ class BillLinkWriteSerializer(serializers.ModelSerializer):
         return link
 
 
+class ReviewDecisionSerializer(serializers.Serializer):
+    """Body of `POST /{links|measures|progress}/{id}/review/`."""
+
+    decision = serializers.ChoiceField(choices=[(name, name) for name in REVIEW_DECISIONS])
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Why; shown with it.")
+
+
+# --- Measures ---------------------------------------------------------------------------------------------------
+
+
+class MeasureLinkSerializer(ReviewFieldsMixin, serializers.ModelSerializer):
+    """A link seen from its measure: which recommendation, and the effect."""
+
+    recommendation_code = serializers.CharField(source="recommendation.code", read_only=True)
+
+    class Meta:
+        model = BillLink
+        fields = ["id", "recommendation", "recommendation_code", "effect", "rationale", "evidence_url", *REVIEW_FIELDS]
+
+
+class MeasureSerializer(ReviewFieldsMixin, serializers.ModelSerializer):
+    """A non-bill measure: a prosecutor's or police policy, an executive order, a ballot measure, a court ruling, a
+    regulation, a programme or guidance. Counted in progress like a bill: `adopted` and `in_effect` as enacted,
+    `proposed` as pending, `rescinded` and `struck_down` as failed."""
+
+    jurisdiction = JurisdictionCodeField(help_text="Jurisdiction code (ca, a county's or an office's code), any case.")
+    kind = serializers.ChoiceField(choices=MeasureKind.choices)
+    status = serializers.ChoiceField(choices=MeasureStatus.choices)
+    url = serializers.URLField(max_length=1000, help_text="The measure itself, at its publisher.")
+    evidence_url = serializers.URLField(
+        max_length=1000, required=False, allow_blank=True, default="", help_text="Where its status can be checked."
+    )
+
+    class Meta:
+        model = Measure
+        fields = [
+            "id",
+            "jurisdiction",
+            "kind",
+            "title",
+            "summary",
+            "status",
+            "date",
+            "url",
+            "evidence_url",
+            "created_at",
+            "updated_at",
+            *REVIEW_FIELDS,
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def create(self, validated_data: dict[str, Any]) -> Measure:
+        try:
+            return measure_create(**validated_data, user=self.context["request"].user)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+    def update(self, instance: Measure, validated_data: dict[str, Any]) -> Measure:
+        try:
+            measure, _ = measure_update(measure=instance, user=self.context["request"].user, **validated_data)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return measure
+
+
+class MeasureDetailSerializer(MeasureSerializer):
+    links = MeasureLinkSerializer(many=True, read_only=True, help_text="Recommendations this measure bears on.")
+
+    class Meta(MeasureSerializer.Meta):
+        fields = [*MeasureSerializer.Meta.fields, "links"]
+
+
 # --- Progress ---------------------------------------------------------------------------------------------------
 
 
-class ProgressSerializer(serializers.ModelSerializer):
+PROPOSAL_FIELDS = ("proposed_status", "proposed_reason", "proposed_evidence_url", "submitted_by", "submitted_at")
+
+
+class ProgressSerializer(ReviewFieldsMixin, serializers.ModelSerializer):
     """Where a recommendation stands in one jurisdiction. `basis` says whether the status is the rule's
     (`computed`) or a staff review (`reviewed`, with its reason and evidence); `computed_status` is always the
-    rule's."""
+    rule's. A staff override waiting for review is a proposal (`proposed_*`, `review_status: pending`), shown to
+    staff only (null for anonymous readers); the review fields say who decided the last one, when and why."""
 
     recommendation_code = serializers.CharField(source="recommendation.code", read_only=True)
     jurisdiction = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Jurisdiction code.")
+    proposed_status = serializers.ChoiceField(
+        choices=ProgressStatus.choices, read_only=True, allow_null=True, allow_blank=True
+    )
+    proposed_reason = serializers.CharField(read_only=True, allow_null=True)
+    proposed_evidence_url = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = Progress
@@ -441,20 +616,17 @@ class ProgressSerializer(serializers.ModelSerializer):
             "reason",
             "evidence_url",
             "updated_at",
+            "proposed_status",
+            "proposed_reason",
+            "proposed_evidence_url",
+            *REVIEW_FIELDS,
         ]
 
-
-class JurisdictionCodeField(serializers.SlugRelatedField):
-    """A jurisdiction by its code, in any case; a value that cannot be a code (not a slug: a NUL byte, a space) is
-    invalid before the database sees it."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="code", queryset=Jurisdiction.objects.all(), **kwargs)
-
-    def to_internal_value(self, data: Any) -> Jurisdiction:
-        if not isinstance(data, str) or not SLUG.fullmatch(data):
-            self.fail("invalid")
-        return super().to_internal_value(data.lower())
+    def to_representation(self, instance: Progress) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self.context.get("sees_unreviewed"):
+            data.update(dict.fromkeys(PROPOSAL_FIELDS))
+        return data
 
 
 class ProgressReviewSerializer(serializers.Serializer):
@@ -488,11 +660,16 @@ class ProgressChangeSerializer(serializers.Serializer):
 
 
 class ChangeSerializer(serializers.Serializer):
-    """One change in the feed: a bill that moved stage (`kind: stage`) or a progress value that changed
-    (`kind: progress`). Fields of the other kind are null."""
+    """One change in the feed: a bill that moved stage (`kind: stage`), a progress value that changed
+    (`kind: progress`), or a measure made public or whose status changed (`kind: measure`). Fields of the other
+    kinds are null."""
 
-    id = serializers.CharField(help_text="Unique in the feed: `stage-<id>` or `progress-<history id>`.")
-    kind = serializers.ChoiceField(choices=[("stage", "Stage change"), ("progress", "Progress change")])
+    id = serializers.CharField(
+        help_text="Unique in the feed: `stage-<id>`, `progress-<history id>` or `measure-<history id>`."
+    )
+    kind = serializers.ChoiceField(
+        choices=[("stage", "Stage change"), ("progress", "Progress change"), ("measure", "Measure change")]
+    )
     at = serializers.DateTimeField(help_text="When the tracker recorded the change.")
     jurisdiction = serializers.CharField(help_text="Jurisdiction code.")
     bill = serializers.IntegerField(allow_null=True)
@@ -509,6 +686,15 @@ class ChangeSerializer(serializers.Serializer):
     basis = serializers.ChoiceField(choices=ProgressBasis.choices, allow_null=True)
     reason = serializers.CharField(allow_null=True, allow_blank=True)
     evidence_url = serializers.CharField(allow_null=True, allow_blank=True)
+    measure = serializers.IntegerField(allow_null=True, help_text="Id of the measure (`kind: measure`).")
+    measure_kind = serializers.ChoiceField(choices=MeasureKind.choices, allow_null=True)
+    measure_title = serializers.CharField(allow_null=True)
+    measure_url = serializers.CharField(allow_null=True, help_text="The measure at its publisher.")
+    from_measure_status = serializers.ChoiceField(
+        choices=MeasureStatus.choices, allow_null=True, help_text="Null when the measure is new to the public."
+    )
+    to_measure_status = serializers.ChoiceField(choices=MeasureStatus.choices, allow_null=True)
+    measure_date = serializers.DateField(allow_null=True, help_text="When the measure reached its status.")
 
 
 class ChangePageSerializer(serializers.Serializer):

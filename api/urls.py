@@ -21,6 +21,7 @@ router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdicti
 router.register("bills/bulk", views.BillBulkViewSet, basename="bill-bulk")
 router.register("bills", views.BillViewSet, basename="bill")
 router.register("links", views.BillLinkViewSet, basename="billlink")
+router.register("measures", views.MeasureViewSet, basename="measure")
 router.register("progress", views.ProgressViewSet, basename="progress")
 router.register("triage", views.TriageViewSet, basename="triage")
 router.register("import-runs", views.ImportRunViewSet, basename="importrun")

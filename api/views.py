@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, ProtectedError, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -35,23 +35,25 @@ from legislation.models import Bill, ImportRun, Jurisdiction
 from legislation.selectors import any_from_legiscan
 from recommendations.filters import (
     BillLinkFilter,
+    MeasureFilter,
     ProgressFilter,
     RecommendationFilter,
     TrackedBillFilter,
     TriageFilter,
 )
-from recommendations.models import Audience, BillLink, Progress, Report
+from recommendations.models import Audience, BillLink, Measure, Progress, Report
 from recommendations.selectors import (
     CHANGE_KINDS,
     ChangePosition,
     bill_link_list,
     change_list,
     jurisdiction_progress,
+    measure_list,
     progress_list,
     recommendation_list,
     triage_list,
 )
-from recommendations.services import bill_link_delete, progress_review, triage_decide
+from recommendations.services import bill_link_delete, measure_delete, progress_review, review, triage_decide
 
 from . import serializers
 from .attribution import credit_legiscan
@@ -299,7 +301,9 @@ class BillViewSet(BillRowsMixin, ReadOnlyViewSet):
                 "sponsorships",
                 "sources",
                 "external_ids",
-                Prefetch("links", queryset=BillLink.objects.select_related("recommendation").order_by("id")),
+                Prefetch(
+                    "links", queryset=BillLink.objects.public().select_related("recommendation").order_by("id")
+                ),
             )
         return queryset.order_by("jurisdiction__code", "session__identifier", "identifier", "id")
 
@@ -349,19 +353,81 @@ WRITE_ERRORS = {
     401: OpenApiResponse(description="Not signed in: use `Authorization: Token <key>` or a session."),
     403: OpenApiResponse(description="Signed in without the model permission (groups Editors and Reviewers)."),
 }
+REVIEW_ERRORS = {
+    400: OpenApiResponse(description="Invalid body, or nothing pending to review."),
+    401: WRITE_ERRORS[401],
+    403: OpenApiResponse(description="Not a Reviewer, or the author of the change (four eyes)."),
+}
+
+
+def review_schema(noun: str, response: type) -> dict:
+    return extend_schema(
+        summary=f"Approve or reject a pending {noun} (Reviewers)",
+        description=f"The four-eyes review (setting REVIEW_REQUIRED): a {noun} written by staff is `pending` until "
+        "a Reviewer other than its author approves it; only then is it public and counted in progress. Needs "
+        "the `review_<model>` permission (Reviewers); the author gets a 403. Kept in the history with the note.",
+        request=serializers.ReviewDecisionSerializer,
+        responses={200: response, **REVIEW_ERRORS},
+        examples=[
+            OpenApiExample("Approve", request_only=True, value={"decision": "approve", "note": "Checked the text."}),
+            OpenApiExample("Reject", request_only=True, value={"decision": "reject", "note": "Wrong effect."}),
+        ],
+    )
+
+
+class ReviewedMixin:
+    """Objects under four-eyes review. Anonymous readers (and every cached read) see approved ones only; staff
+    with the model's view permission see all, uncached, and filter by `review_status`. Reviewers decide with
+    `POST {id}/review/`."""
+
+    review_model: type
+    detail_serializer_class: type
+
+    def sees_unreviewed(self) -> bool:
+        request = self.request
+        if request.method not in permissions.SAFE_METHODS:
+            return True  # writes are checked by their permissions, and find what they change
+        meta = self.review_model._meta
+        return request.user.is_authenticated and request.user.has_perm(f"{meta.app_label}.view_{meta.model_name}")
+
+    def conditional(self, request: Request, handler, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if self.sees_unreviewed():
+            return handler(request, *args, **kwargs)
+        return super().conditional(request, handler, *args, **kwargs)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "sees_unreviewed": self.sees_unreviewed()}
+
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def review(self, request: Request, pk: str | None = None) -> Response:
+        obj = self.get_object()
+        body = serializers.ReviewDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            reviewed = review(obj=obj, user=request.user, **body.validated_data)
+        except DjangoValidationError as exc:
+            raise serializers.as_drf_error(exc) from exc
+        data = self.detail_serializer_class(
+            self.get_queryset().get(pk=reviewed.pk), context=self.get_serializer_context()
+        ).data
+        return Response(data)
 
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List links between bills and recommendations",
-        description="Each link says how a bill bears on a recommendation (`effect`) and why.",
+        summary="List links between bills or measures and recommendations",
+        description="Each link says how a bill or a measure bears on a recommendation (`effect`) and why. "
+        "Anonymous readers see approved links; staff also see those waiting for review (`review_status`).",
         parameters=[FORMAT_PARAMETER],
     ),
     retrieve=extend_schema(summary="A link"),
     create=extend_schema(
-        summary="Link a bill to a recommendation (staff)",
-        description="Needs the `add_billlink` permission (Editors, Reviewers). Progress of the recommendation in "
-        "the bill's jurisdiction is recomputed; the change is kept in the link's history.",
+        summary="Link a bill or a measure to a recommendation (staff)",
+        description="Needs the `add_billlink` permission (Editors, Reviewers). The body names a `bill` or a "
+        "`measure`, exactly one. With REVIEW_REQUIRED (the default) the link is created `pending` (201 with "
+        "`review_status: pending`) and counts only once a Reviewer other than its author approves it "
+        "(`POST /links/{id}/review/`); then progress of the recommendation where the bill or measure is follows. "
+        "The change is kept in the link's history.",
         request=serializers.BillLinkWriteSerializer,
         responses={201: serializers.BillLinkSerializer, **WRITE_ERRORS},
         examples=[
@@ -393,13 +459,16 @@ WRITE_ERRORS = {
         description="Needs the `delete_billlink` permission (Reviewers). Progress is recomputed.",
         responses={204: None, **WRITE_ERRORS},
     ),
+    review=review_schema("link", serializers.BillLinkSerializer),
 )
-class BillLinkViewSet(CachedReadsMixin, viewsets.ModelViewSet):
+class BillLinkViewSet(ReviewedMixin, CachedReadsMixin, viewsets.ModelViewSet):
     serializer_class = serializers.BillLinkSerializer
+    detail_serializer_class = serializers.BillLinkSerializer
     filterset_class = BillLinkFilter
+    review_model = BillLink
 
     def get_queryset(self) -> QuerySet:
-        return bill_link_list()
+        return bill_link_list(public=not self.sees_unreviewed())
 
     def _written(self, link: BillLink, code: int) -> Response:
         data = serializers.BillLinkSerializer(
@@ -425,6 +494,101 @@ class BillLinkViewSet(CachedReadsMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: BillLink) -> None:
         bill_link_delete(link=instance, user=self.request.user)
+
+
+# --- Measures ---------------------------------------------------------------------------------------------------
+
+MEASURE_WRITE = (
+    "Needs the `{perm}_measure` permission (Editors, Reviewers). With REVIEW_REQUIRED (the default) the measure is "
+    "stored `pending` and is public and counted in progress only once a Reviewer other than its author approves "
+    "it (`POST /measures/{{id}}/review/`); a change by staff makes it pending again. Kept in its history."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List measures (non-bill policies, orders, rulings, programmes)",
+        description="Prosecutors' and police policies, executive orders, ballot measures, court rulings, "
+        "regulations, programmes and guidance, in states and local jurisdictions, linked to recommendations like "
+        "bills. Counted in progress: `adopted` and `in_effect` as an enacted bill, `proposed` as a pending one, "
+        "`rescinded` and `struck_down` as a failed one. Anonymous readers see approved measures; staff also see "
+        "those waiting for review.",
+        parameters=[FORMAT_PARAMETER],
+    ),
+    retrieve=extend_schema(summary="A measure, with its links to recommendations"),
+    create=extend_schema(
+        summary="Add a measure (staff)",
+        description=MEASURE_WRITE.format(perm="add"),
+        responses={201: serializers.MeasureSerializer, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "A prosecutor's policy",
+                request_only=True,
+                value={
+                    "jurisdiction": "ca-sf-da",
+                    "kind": "prosecutor_policy",
+                    "title": "Charging policy for low-level drug sales",
+                    "summary": "Declines to charge sales below a threshold quantity.",
+                    "status": "in_effect",
+                    "date": "2024-01-15",
+                    "url": "https://example.org/policy.pdf",
+                    "evidence_url": "https://example.org/press-release",
+                },
+            )
+        ],
+    ),
+    update=extend_schema(
+        summary="Change a measure (staff)",
+        description=MEASURE_WRITE.format(perm="change"),
+        responses={200: serializers.MeasureSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Change some of a measure's fields (staff)",
+        description=MEASURE_WRITE.format(perm="change"),
+        responses={200: serializers.MeasureSerializer, **WRITE_ERRORS},
+    ),
+    destroy=extend_schema(
+        summary="Delete a measure without links (staff)",
+        description="Needs the `delete_measure` permission (Reviewers). A linked measure cannot be deleted (400): "
+        "unlink it first.",
+        responses={204: None, **WRITE_ERRORS},
+    ),
+    review=review_schema("measure", serializers.MeasureDetailSerializer),
+)
+class MeasureViewSet(ReviewedMixin, CachedReadsMixin, viewsets.ModelViewSet):
+    serializer_class = serializers.MeasureSerializer
+    detail_serializer_class = serializers.MeasureDetailSerializer
+    filterset_class = MeasureFilter
+    review_model = Measure
+
+    def get_queryset(self) -> QuerySet:
+        return measure_list(public=not self.sees_unreviewed(), detail=self.action in ("retrieve", "review"))
+
+    def get_serializer_class(self):
+        return self.detail_serializer_class if self.action == "retrieve" else self.serializer_class
+
+    def _written(self, measure: Measure, code: int) -> Response:
+        data = self.detail_serializer_class(
+            measure_list(public=False, detail=True).get(pk=measure.pk), context=self.get_serializer_context()
+        ).data
+        headers = {"Location": reverse("api:measure-detail", kwargs={"pk": measure.pk}, request=self.request)}
+        return Response(data, status=code, headers=headers if code == status.HTTP_201_CREATED else None)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        write = self.get_serializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        return self._written(write.save(), status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        write = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
+        write.is_valid(raise_exception=True)
+        return self._written(write.save(), status.HTTP_200_OK)
+
+    def perform_destroy(self, instance: Measure) -> None:
+        try:
+            measure_delete(measure=instance, user=self.request.user)
+        except ProtectedError as exc:
+            raise ValidationError({"non_field_errors": ["The measure is linked: unlink it first."]}) from exc
 
 
 # --- Triage -----------------------------------------------------------------------------------------------------
@@ -511,9 +675,12 @@ class TriageViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 # --- Progress ---------------------------------------------------------------------------------------------------
 
 REVIEW_DESCRIPTION = (
-    "Needs the Progress permissions (Reviewers). The status is set by staff (`basis: reviewed`) with a reason and "
-    "an evidence URL, through the same service as the admin; the rule's own value stays in `computed_status`, "
-    "and every change is kept in the history (see /api/v1/changes/)."
+    "Needs the Progress permissions (Editors propose, Reviewers approve). The status is set by staff "
+    "(`basis: reviewed`) with a reason and an evidence URL, through the same service as the admin; the rule's own "
+    "value stays in `computed_status`, and every change is kept in the history (see /api/v1/changes/). With "
+    "REVIEW_REQUIRED (the default) the override is stored as a proposal (`proposed_status`, `proposed_reason`, "
+    "`proposed_evidence_url`, `review_status: pending`) and the public status changes only when a Reviewer other "
+    "than its author approves it (`POST /progress/{id}/review/`)."
 )
 
 
@@ -555,8 +722,10 @@ REVIEW_DESCRIPTION = (
         request=serializers.ProgressChangeSerializer,
         responses={200: serializers.ProgressSerializer, **WRITE_ERRORS},
     ),
+    review=review_schema("progress override", serializers.ProgressSerializer),
 )
 class ProgressViewSet(
+    ReviewedMixin,
     CachedReadsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -564,7 +733,9 @@ class ProgressViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = serializers.ProgressSerializer
+    detail_serializer_class = serializers.ProgressSerializer
     filterset_class = ProgressFilter
+    review_model = Progress
 
     def get_queryset(self) -> QuerySet:
         return progress_list()
@@ -628,7 +799,7 @@ def cursor_decode(cursor: str) -> ChangePosition:
 
 
 @extend_schema(
-    summary="Changefeed: stage changes of bills and progress changes",
+    summary="Changefeed: stage changes of bills, progress changes and measures",
     description="Oldest first, from `since` (an ISO 8601 time) or from a `cursor`. Follow `next` to read on; when a "
     "page is empty you are up to date, and the same `next` gives later changes when there are some. A change is "
     "listed once the import or edit that made it has committed.",
@@ -636,7 +807,7 @@ def cursor_decode(cursor: str) -> ChangePosition:
         OpenApiParameter("since", OpenApiTypes.DATETIME, description="Changes recorded at or after this time."),
         OpenApiParameter("cursor", str, description="Opaque position from a `next` URL; takes precedence over since."),
         OpenApiParameter(
-            "kind", str, enum=list(CHANGE_KINDS), many=True, explode=True, description="`stage` or `progress`."
+            "kind", str, enum=list(CHANGE_KINDS), many=True, explode=True, description="`stage`, `progress` or `measure`."
         ),
         OpenApiParameter("jurisdiction", str, many=True, explode=True, description="Jurisdiction codes."),
         OpenApiParameter(

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from legislation.choices import Stage
 from legislation.filters import (
     BillFilter,
+    BooleanFilter,
     DateTimeFilter,
     FilterSet,
     ListFilter,
@@ -23,10 +24,14 @@ from legislation.filters import (
 from .models import (
     BillLink,
     Effect,
+    Measure,
+    MeasureKind,
+    MeasureStatus,
     Progress,
     ProgressBasis,
     ProgressStatus,
     Recommendation,
+    ReviewStatus,
     TriageCandidate,
     TriageStatus,
 )
@@ -98,7 +103,7 @@ class RecommendationFilter(FilterSet):
         field_name="audience__slug", base_field=forms.SlugField(max_length=50), help_text="Audience slug; repeatable."
     )
     report = django_filters.CharFilter(field_name="report__slug", max_length=50, help_text="Report slug.")
-    top_level = django_filters.BooleanFilter(
+    top_level = BooleanFilter(
         field_name="parent", lookup_expr="isnull", help_text="true: only recommendations, false: only sub-items."
     )
 
@@ -107,11 +112,27 @@ class RecommendationFilter(FilterSet):
         fields = ["code", "audience", "report", "top_level"]
 
 
+def review_statuses() -> ListFilter:
+    return ListFilter(
+        base_field=forms.ChoiceField(choices=ReviewStatus.choices),
+        help_text="pending, approved, rejected; repeatable (staff: anonymous readers see approved ones only).",
+    )
+
+
 class BillLinkFilter(FilterSet):
     recommendation = recommendation_refs("Links to this recommendation (id or code); repeatable.")
     audience = audience_slugs("Links to recommendations for this audience (slug); repeatable.")
     bill = ListFilter(base_field=forms.IntegerField(min_value=1, max_value=MAX_ID), help_text="Bill id; repeatable.")
-    jurisdiction = jurisdiction_codes(field_name="bill__jurisdiction__code")
+    measure = ListFilter(
+        base_field=forms.IntegerField(min_value=1, max_value=MAX_ID), help_text="Measure id; repeatable."
+    )
+    jurisdiction = ListFilter(
+        method="filter_jurisdiction",
+        base_field=forms.SlugField(max_length=60),
+        normalise=str.lower,
+        help_text="Jurisdiction of the bill or measure (ca, dc, pr, us, a local code), any case; repeatable.",
+    )
+    review_status = review_statuses()
     effect = effects()
     stage = ListFilter(
         field_name="bill__stage",
@@ -133,13 +154,56 @@ class BillLinkFilter(FilterSet):
 
     class Meta:
         model = BillLink
-        fields = ["recommendation", "audience", "bill", "jurisdiction", "effect", "stage", "session"]
+        fields = [
+            "recommendation",
+            "audience",
+            "bill",
+            "measure",
+            "jurisdiction",
+            "effect",
+            "stage",
+            "session",
+            "review_status",
+        ]
 
     def filter_recommendation(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         return queryset.filter(recommendation_q(value, "recommendation__")) if value else queryset
 
+    def filter_jurisdiction(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(Q(bill__jurisdiction__code__in=value) | Q(measure__jurisdiction__code__in=value))
+
     def filter_audience(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         return queryset.filter(recommendation__audience__slug__in=value) if value else queryset
+
+
+class MeasureFilter(FilterSet):
+    jurisdiction = jurisdiction_codes("Jurisdiction code (ca, a county's, a city's or an office's), any case.")
+    kind = ListFilter(base_field=forms.ChoiceField(choices=MeasureKind.choices), help_text="Kind; repeatable.")
+    status = ListFilter(
+        base_field=forms.ChoiceField(choices=MeasureStatus.choices), help_text="Status; repeatable."
+    )
+    recommendation = recommendation_refs("Measures linked to this recommendation (id or code); repeatable.")
+    review_status = review_statuses()
+    updated_since = DateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this ISO 8601 time."
+    )
+    ordering = StableOrderingFilter(
+        fields=(("date", "date"), ("updated_at", "updated_at"), ("id", "id")),
+        help_text="Sort by these fields; by jurisdiction, then newest date, when absent.",
+    )
+
+    class Meta:
+        model = Measure
+        fields = ["jurisdiction", "kind", "status", "recommendation", "review_status"]
+
+    def filter_recommendation(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        # Linked publicly: a link waiting for review does not tie a measure to a recommendation yet.
+        links = BillLink.objects.public().filter(recommendation_q(value, "recommendation__"), measure=OuterRef("pk"))
+        return queryset.filter(Exists(links))
 
 
 class ProgressFilter(FilterSet):

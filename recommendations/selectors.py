@@ -33,12 +33,15 @@ from .models import (
     Audience,
     BillLink,
     Effect,
+    Measure,
     Progress,
     ProgressStatus,
     Recommendation,
     Report,
+    ReviewStatus,
     TriageCandidate,
 )
+from .services import HISTORY_PROPOSAL
 
 
 def report_current() -> Report | None:
@@ -67,7 +70,8 @@ def recommendation_list(*, detail: bool = False) -> QuerySet[Recommendation]:
     """Recommendations with their link count and progress rows (for the summary), in a fixed number of queries;
     `detail` adds each link with its bill and each jurisdiction's progress."""
     links_count = (
-        BillLink.objects.filter(recommendation=OuterRef("pk"))
+        BillLink.objects.public()
+        .filter(recommendation=OuterRef("pk"))
         .order_by()
         .values("recommendation")
         .annotate(count=Count("id"))
@@ -79,8 +83,10 @@ def recommendation_list(*, detail: bool = False) -> QuerySet[Recommendation]:
     progress = Progress.objects.select_related("jurisdiction").order_by("jurisdiction__code")
     queryset = queryset.prefetch_related(Prefetch("progress", queryset=progress))
     if detail:
-        links = BillLink.objects.select_related("bill__jurisdiction", "bill__session").order_by(
-            "bill__jurisdiction__code", "bill__session__identifier", "bill__identifier"
+        links = (
+            BillLink.objects.public()
+            .select_related("bill__jurisdiction", "bill__session", "measure__jurisdiction")
+            .order_by("bill__jurisdiction__code", "bill__session__identifier", "bill__identifier", "measure_id")
         )
         queryset = queryset.prefetch_related(Prefetch("links", queryset=links))
     return queryset
@@ -92,8 +98,60 @@ def jurisdiction_progress(*, detail: bool = False) -> Prefetch:
     return Prefetch("progress", queryset=queryset.select_related("recommendation") if detail else queryset)
 
 
-def bill_link_list() -> QuerySet[BillLink]:
-    return BillLink.objects.for_list().order_by("recommendation__audience__order", "recommendation__order", "bill_id")
+# The people of a review, shown by username in the API.
+REVIEWERS = ("submitted_by", "reviewed_by")
+
+
+def bill_link_list(*, public: bool = True) -> QuerySet[BillLink]:
+    """Links of bills and measures in the report's order; `public` keeps the approved ones (staff see all)."""
+    links = BillLink.objects.public() if public else BillLink.objects.all()
+    return links.for_list().select_related(*REVIEWERS).order_by(
+        "recommendation__audience__order", "recommendation__order", "bill_id", "measure_id", "id"
+    )
+
+
+def measure_list(*, public: bool = True, detail: bool = False) -> QuerySet[Measure]:
+    """Measures, newest first by date; `public` keeps the approved ones (staff see all); `detail` adds their links
+    (public ones only when `public`) with their recommendations."""
+    measures = Measure.objects.public() if public else Measure.objects.all()
+    measures = measures.for_list().select_related(*REVIEWERS)
+    measures = measures.order_by("jurisdiction__code", F("date").desc(nulls_last=True), "id")
+    if detail:
+        links = BillLink.objects.public() if public else BillLink.objects.all()
+        measures = measures.prefetch_related(
+            Prefetch(
+                "links",
+                queryset=links.select_related("recommendation", *REVIEWERS).order_by("recommendation__code", "id"),
+            )
+        )
+    return measures
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One change waiting for review: `kind` (`link`, `measure` or `progress`), the object, its author and when it
+    was submitted."""
+
+    kind: str
+    obj: BillLink | Measure | Progress
+    submitted_by: Any
+    submitted_at: datetime | None
+
+
+def review_queue() -> list[ReviewItem]:
+    """Everything waiting for review, oldest first: links (with their recommendation, bill or measure), measures
+    (with their jurisdiction) and progress overrides (with their recommendation and jurisdiction). Three
+    queries."""
+    sets = (
+        ("link", BillLink.objects.pending_review().for_list().select_related("submitted_by")),
+        ("measure", Measure.objects.pending_review().for_list().select_related("submitted_by")),
+        (
+            "progress",
+            Progress.objects.pending_review().select_related("recommendation", "jurisdiction", "submitted_by"),
+        ),
+    )
+    items = [ReviewItem(kind, obj, obj.submitted_by, obj.submitted_at) for kind, queryset in sets for obj in queryset]
+    return sorted(items, key=lambda item: (item.submitted_at is None, item.submitted_at or timezone.now(), item.kind))
 
 
 def triage_list() -> QuerySet[TriageCandidate]:
@@ -108,7 +166,7 @@ def triage_list() -> QuerySet[TriageCandidate]:
 
 
 def progress_list() -> QuerySet[Progress]:
-    return Progress.objects.select_related("recommendation", "jurisdiction").order_by(
+    return Progress.objects.select_related("recommendation", "jurisdiction", *REVIEWERS).order_by(
         "recommendation__audience__order", "recommendation__order", "jurisdiction__code"
     )
 
@@ -273,8 +331,9 @@ def progress_by_month(
 def recommendation_links(*, recommendation: Recommendation) -> QuerySet[BillLink]:
     """The links of one recommendation with their bills, most recent action first (filter it with BillLinkFilter)."""
     return (
-        BillLink.objects.for_list()
-        .filter(recommendation=recommendation)
+        BillLink.objects.public()
+        .for_list()
+        .filter(recommendation=recommendation, bill__isnull=False)
         .order_by(F("bill__latest_action_date").desc(nulls_last=True), "bill__jurisdiction__code", "bill_id")
     )
 
@@ -317,7 +376,8 @@ def link_filter_options(*, recommendation: Recommendation) -> dict[str, list[tup
     """The values the filters of a recommendation's bills can take, as (value, label): the jurisdictions,
     sessions, stages and effects of its linked bills. One query (of their distinct combinations)."""
     rows = (
-        BillLink.objects.filter(recommendation=recommendation)
+        BillLink.objects.public()
+        .filter(recommendation=recommendation, bill__isnull=False)
         .order_by()
         .values_list(
             "bill__jurisdiction__code",
@@ -374,7 +434,8 @@ def jurisdiction_links(*, jurisdiction: Jurisdiction, per_recommendation: int | 
         F("bill_id").asc(),
     ]
     queryset = (
-        BillLink.objects.for_list()
+        BillLink.objects.public()
+        .for_list()
         .filter(bill__jurisdiction=jurisdiction)
         .annotate(
             rank=Window(RowNumber(), partition_by=F("recommendation_id"), order_by=order),
@@ -414,7 +475,7 @@ def change_rows_mark_threats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]
     linked as regressing, or a change of a measure linked as regressing. One query."""
     bill_ids = {row["bill"] for row in rows if row["kind"] == "stage"}
     measure_ids = {row["measure"] for row in rows if row["kind"] == "measure"}
-    regressing = BillLink.objects.filter(
+    regressing = BillLink.objects.public().filter(
         Q(bill_id__in=bill_ids) | Q(measure_id__in=measure_ids), effect=Effect.REGRESSES
     )
     bills, measures = set(), set()
@@ -438,7 +499,7 @@ def change_rows_threats_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]
 
 # --- The changefeed ---------------------------------------------------------------------------------------------
 
-CHANGE_KINDS = ("progress", "stage")  # in feed order when two changes share a time
+CHANGE_KINDS = ("measure", "progress", "stage")  # in feed order when two changes share a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -581,7 +642,7 @@ def _change_rows(
         if jurisdictions:
             stage_changes = stage_changes.filter(bill__jurisdiction_id__in=jurisdiction_ids)
         if recommendation:
-            linked = BillLink.objects.filter(recommendation__code=recommendation).values("bill_id")
+            linked = BillLink.objects.public().filter(recommendation__code=recommendation).values("bill_id")
             stage_changes = stage_changes.filter(bill_id__in=linked)
         if bill is not None:
             stage_changes = stage_changes.filter(bill_id=bill)
@@ -623,9 +684,10 @@ def _change_rows(
             | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
             id=OuterRef("id"),
         ).order_by("-history_date", "-history_id")
+        # A save that only records a proposal waiting for review changed nothing public.
         progress_changes = history.objects.filter(
             _beyond("progress", position, "history_date", "history_id", backwards=newest_first)
-        )
+        ).exclude(history_change_reason__startswith=HISTORY_PROPOSAL)
         if since:
             progress_changes = progress_changes.filter(history_date__gte=since)
         if jurisdictions:
@@ -667,8 +729,87 @@ def _change_rows(
                     evidence_url=row["evidence_url"],
                 )
             )
+    if "measure" in kinds:
+        rows += _measure_change_rows(
+            position=position,
+            newest_first=newest_first,
+            since=since,
+            jurisdiction_ids=jurisdiction_ids if jurisdictions else None,
+            recommendation=recommendation,
+            measure=measure,
+            limit=limit,
+        )
     rows.sort(key=lambda row: (row["at"], row["kind"], row["pk"]), reverse=newest_first)
     return rows
+
+
+def _measure_change_rows(
+    *,
+    position: ChangePosition | None,
+    newest_first: bool,
+    since: datetime | None,
+    jurisdiction_ids: list[int] | None,
+    recommendation: str | None,
+    measure: int | None = None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Changes of measures as the public saw them: a measure's first approved version, and each later approved
+    version whose status differs from the approved one before it (versions waiting for review, or rejected, were
+    never public). One query."""
+    history = Measure.history.model
+    approved = history.objects.filter(review_status=ReviewStatus.APPROVED)
+    previous = approved.filter(
+        Q(history_date__lt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
+        id=OuterRef("id"),
+    ).order_by("-history_date", "-history_id")
+    changes = (
+        approved.filter(_beyond("measure", position, "history_date", "history_id", backwards=newest_first))
+        .exclude(history_type="-")
+        .annotate(from_status=Subquery(previous.values("status")[:1]))
+        .filter(Q(from_status__isnull=True) | ~Q(from_status=F("status")))
+    )
+    if since:
+        changes = changes.filter(history_date__gte=since)
+    if jurisdiction_ids is not None:
+        changes = changes.filter(jurisdiction_id__in=jurisdiction_ids)
+    if recommendation:
+        linked = BillLink.objects.public().filter(recommendation__code=recommendation).values("measure_id")
+        changes = changes.filter(id__in=linked)
+    if measure is not None:
+        changes = changes.filter(id=measure)
+    order = ("-history_date", "-history_id") if newest_first else ("history_date", "history_id")
+    return [
+        _change_row(
+            kind="measure",
+            pk=row["history_id"],
+            at=row["history_date"],
+            jurisdiction=row["jurisdiction__code"],
+            jurisdiction_name=row["jurisdiction__name"],
+            measure=row["id"],
+            measure_kind=row["kind"],
+            measure_title=row["title"],
+            measure_url=row["url"],
+            from_measure_status=row["from_status"],
+            to_measure_status=row["status"],
+            measure_date=row["date"],
+            evidence_url=row["evidence_url"],
+        )
+        for row in changes.order_by(*order).values(
+            "history_id",
+            "history_date",
+            "id",
+            "jurisdiction__code",
+            "jurisdiction__name",
+            "kind",
+            "title",
+            "url",
+            "status",
+            "from_status",
+            "date",
+            "evidence_url",
+        )[:limit]
+    ]
 
 
 CHANGE_FIELDS = (
@@ -687,6 +828,13 @@ CHANGE_FIELDS = (
     "basis",
     "reason",
     "evidence_url",
+    "measure",
+    "measure_kind",
+    "measure_title",
+    "measure_url",
+    "from_measure_status",
+    "to_measure_status",
+    "measure_date",
 )
 
 
@@ -703,7 +851,8 @@ def bill_link_list_for_bill(*, bill: Bill) -> list[BillLink]:
     One query."""
     status = Progress.objects.filter(recommendation=OuterRef("recommendation"), jurisdiction=bill.jurisdiction_id)
     return list(
-        BillLink.objects.filter(bill=bill)
+        BillLink.objects.public()
+        .filter(bill=bill)
         .select_related("recommendation")
         .annotate(progress_status=Subquery(status.values("status")[:1]))
         .order_by("recommendation__audience__order", "recommendation__order", "id")

@@ -1,4 +1,11 @@
-"""Writes to the recommendations app: seeding the report, linking bills, computing and reviewing progress."""
+"""Writes to the recommendations app: seeding the report, measures, linking bills and measures, computing progress,
+staff overrides and their four-eyes review.
+
+Review (`REVIEW_REQUIRED`, default true): a link, a measure or a progress override written by a person is stored
+`pending` (`submit_for_review`) and is neither public nor counted until a Reviewer other than its author approves
+it (`review`). Writes without a user (commands, data loads) are not reviewed: a new object is stored `approved`,
+and an update leaves the review as it was, so that a re-load never approves (or hides) what staff wrote.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,11 @@ from datetime import date
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from legislation.choices import PENDING_STAGES, Stage
@@ -20,11 +29,15 @@ from .models import (
     Audience,
     BillLink,
     Effect,
+    Measure,
+    MeasureStatus,
     Progress,
     ProgressBasis,
     ProgressStatus,
     Recommendation,
     Report,
+    Reviewed,
+    ReviewStatus,
     TriageCandidate,
     TriageStatus,
 )
@@ -86,32 +99,185 @@ def report_seed(*, path: Path = REPORT_FILE) -> SeedCounts:
     return counts
 
 
+# --- Review -----------------------------------------------------------------------------------------------------
+
+# Saves that only record a proposal waiting for review carry this history reason (`HISTORY_PROPOSAL`), so that the
+# public changefeed can leave them out: nothing public changed.
+HISTORY_PROPOSAL = "proposal"
+
+
+def review_required(user: AbstractBaseUser | None) -> bool:
+    """Whether a write by `user` waits for review: every person's write does while REVIEW_REQUIRED is on."""
+    return bool(settings.REVIEW_REQUIRED) and user is not None
+
+
+def submit_for_review(obj: Reviewed, *, user: AbstractBaseUser | None, created: bool) -> None:
+    """Set the review fields of an object about to be saved by `user` (not saved here)."""
+    if user is None:
+        if created:
+            obj.review_status = ReviewStatus.APPROVED
+        return
+    obj.submitted_by, obj.submitted_at = user, timezone.now()
+    obj.reviewed_by, obj.reviewed_at, obj.review_note = None, None, ""
+    obj.review_status = ReviewStatus.PENDING if review_required(user) else ReviewStatus.APPROVED
+
+
+REVIEW_DECISIONS = {"approve": ReviewStatus.APPROVED, "reject": ReviewStatus.REJECTED}
+
+
+@transaction.atomic
+def review(*, obj: BillLink | Measure | Progress, user: AbstractBaseUser, decision: str, note: str = "") -> Reviewed:
+    """Approve or reject a pending link, measure or progress override (the four-eyes review).
+
+    Needs the model's `review_<model>` permission (Reviewers) and a reviewer who is not the author
+    (`submitted_by`): both refused with PermissionDenied. Only a pending object can be reviewed (ValidationError
+    otherwise). Approving a progress override makes its proposal the public status; approving a link or a measure
+    makes it public and counted. Progress is recomputed where the object bears, and the decision is kept in the
+    object's history (who, when, the note).
+    """
+    if decision not in REVIEW_DECISIONS:
+        raise ValidationError({"decision": f"Decide approve or reject, not {decision!r}."})
+    if not user.has_perm(f"{obj._meta.app_label}.review_{obj._meta.model_name}"):
+        raise PermissionDenied("Reviewing needs the Reviewers' permission.")
+    obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+    if obj.submitted_by_id is not None and obj.submitted_by_id == user.pk:
+        raise PermissionDenied("A change is reviewed by someone other than its author.")
+    if obj.review_status != ReviewStatus.PENDING:
+        raise ValidationError({"decision": f"Only a pending change can be reviewed; this one is {obj.review_status}."})
+    now = timezone.now()
+    obj.review_status = REVIEW_DECISIONS[decision]
+    obj.reviewed_by, obj.reviewed_at, obj.review_note = user, now, note
+    if isinstance(obj, Progress) and decision == "approve":
+        obj.status, obj.basis = obj.proposed_status, ProgressBasis.REVIEWED
+        obj.reason, obj.evidence_url = obj.proposed_reason, obj.proposed_evidence_url
+        obj.updated_by, obj.updated_at = obj.submitted_by, now
+    obj.full_clean()
+    obj._history_user = user
+    obj._change_reason = f"{decision}d: {note}" if note else f"{decision}d"
+    obj.save()
+    _recompute_after(obj)
+    return obj
+
+
+def _recompute_after(obj: Model) -> None:
+    """Progress follows a link or a measure wherever it bears (a progress override decides itself)."""
+    if isinstance(obj, BillLink):
+        progress_recompute(recommendation=obj.recommendation, jurisdiction=obj.jurisdiction)
+    elif isinstance(obj, Measure):
+        progress_recompute_for_measure(measure=obj)
+
+
+# --- Measures ---------------------------------------------------------------------------------------------------
+
+MEASURE_FIELDS = ("kind", "title", "summary", "status", "date", "url", "evidence_url")
+
+
+@transaction.atomic
+def measure_create(*, jurisdiction: Jurisdiction, user: AbstractBaseUser | None = None, **values: object) -> Measure:
+    """A measure (validated, pending review when a person writes it); progress follows wherever it is linked."""
+    unknown = set(values) - set(MEASURE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown measure fields: {sorted(unknown)}")
+    measure = Measure(jurisdiction=jurisdiction, created_by=user, **values)
+    submit_for_review(measure, user=user, created=True)
+    measure.full_clean()
+    measure._history_user = user
+    measure.save()
+    return measure
+
+
+@transaction.atomic
+def measure_update(*, measure: Measure, user: AbstractBaseUser | None = None, **values: object) -> tuple[Measure, str]:
+    """Change a measure's fields; says `update` or `noop`. A person's change waits for review again (the measure
+    leaves the public pages and progress until approved); a command's keeps the review as it was."""
+    unknown = set(values) - set(MEASURE_FIELDS) - {"jurisdiction"}
+    if unknown:
+        raise TypeError(f"Unknown measure fields: {sorted(unknown)}")
+    changed = [name for name, value in values.items() if getattr(measure, name) != value]
+    if not changed:
+        return measure, "noop"
+    previous_jurisdiction = measure.jurisdiction
+    for name in changed:
+        setattr(measure, name, values[name])
+    measure.updated_at = timezone.now()
+    submit_for_review(measure, user=user, created=False)
+    measure.full_clean()
+    measure._history_user = user
+    measure.save()
+    progress_recompute_for_measure(measure=measure, also=previous_jurisdiction)
+    return measure, "update"
+
+
+@transaction.atomic
+def measure_upsert(
+    *, jurisdiction: Jurisdiction, kind: str, title: str, user: AbstractBaseUser | None = None, **values: object
+) -> tuple[Measure, str]:
+    """A measure by its natural key (jurisdiction, kind, title): created, updated or left as it is
+    (`insert` / `update` / `noop`), for data loads."""
+    measure = Measure.objects.filter(jurisdiction=jurisdiction, kind=kind, title=title).first()
+    if measure is None:
+        return measure_create(jurisdiction=jurisdiction, kind=kind, title=title, user=user, **values), "insert"
+    return measure_update(measure=measure, user=user, **values)
+
+
+@transaction.atomic
+def measure_delete(*, measure: Measure, user: AbstractBaseUser | None = None) -> None:
+    """Delete a measure that no link uses (links protect it); kept in its history."""
+    measure._history_user = user
+    measure.delete()
+
+
+def progress_recompute_for_measure(*, measure: Measure, also: Jurisdiction | None = None) -> int:
+    """Recompute progress for every recommendation the measure is linked to, in its jurisdiction (and in `also`,
+    where it was before a move)."""
+    jurisdictions = {measure.jurisdiction_id: measure.jurisdiction}
+    if also is not None:
+        jurisdictions[also.pk] = also
+    count = 0
+    for recommendation in Recommendation.objects.filter(links__measure=measure).distinct():
+        for jurisdiction in jurisdictions.values():
+            progress_recompute(recommendation=recommendation, jurisdiction=jurisdiction)
+            count += 1
+    return count
+
+
 # --- Links ------------------------------------------------------------------------------------------------------
+
+
+def _subject(bill: Bill | None, measure: Measure | None) -> Bill | Measure:
+    if (bill is None) == (measure is None):
+        raise ValidationError({"non_field_errors": "Link a bill or a measure: exactly one of the two."})
+    return bill or measure
 
 
 @transaction.atomic
 def bill_link_create(
     *,
     recommendation: Recommendation,
-    bill: Bill,
+    bill: Bill | None = None,
+    measure: Measure | None = None,
     effect: str,
     rationale: str,
     evidence_url: str = "",
     user: AbstractBaseUser | None = None,
 ) -> BillLink:
-    """Link a bill to a recommendation (validated), then recompute progress where the bill is."""
+    """Link a bill or a measure (exactly one) to a recommendation (validated; pending review when a person links),
+    then recompute progress where the bill or measure is."""
+    subject = _subject(bill, measure)
     link = BillLink(
         recommendation=recommendation,
         bill=bill,
+        measure=measure,
         effect=effect,
         rationale=rationale,
         evidence_url=evidence_url,
         created_by=user,
     )
+    submit_for_review(link, user=user, created=True)
     link.full_clean()
     link._history_user = user  # simple_history attributes the change to this user outside a request
     link.save()
-    progress_recompute(recommendation=recommendation, jurisdiction=bill.jurisdiction)
+    progress_recompute(recommendation=recommendation, jurisdiction=subject.jurisdiction)
     return link
 
 
@@ -119,18 +285,23 @@ def bill_link_create(
 def bill_link_upsert(
     *,
     recommendation: Recommendation,
-    bill: Bill,
+    bill: Bill | None = None,
+    measure: Measure | None = None,
     effect: str,
     rationale: str,
     evidence_url: str = "",
     user: AbstractBaseUser | None = None,
 ) -> tuple[BillLink, str]:
-    """Create a link, or update the existing one's effect and reasons; says `insert`, `update` or `noop`."""
-    link = BillLink.objects.filter(recommendation=recommendation, bill=bill).first()
+    """Create a link, or update the existing one's effect and reasons; says `insert`, `update` or `noop`. A person's
+    update waits for review again; a command's keeps the review as it was."""
+    subject = _subject(bill, measure)
+    lookup = {"bill": bill} if bill is not None else {"measure": measure}
+    link = BillLink.objects.filter(recommendation=recommendation, **lookup).first()
     if link is None:
         return bill_link_create(
             recommendation=recommendation,
             bill=bill,
+            measure=measure,
             effect=effect,
             rationale=rationale,
             evidence_url=evidence_url,
@@ -142,17 +313,18 @@ def bill_link_upsert(
         return link, "noop"
     for name in changed:
         setattr(link, name, values[name])
+    submit_for_review(link, user=user, created=False)
     link.full_clean()
     link._history_user = user
-    link.save(update_fields=changed)
-    progress_recompute(recommendation=recommendation, jurisdiction=bill.jurisdiction)
+    link.save()
+    progress_recompute(recommendation=recommendation, jurisdiction=subject.jurisdiction)
     return link, "update"
 
 
 @transaction.atomic
 def bill_link_delete(*, link: BillLink, user: AbstractBaseUser | None = None) -> None:
-    """Unlink a bill (kept in the link's history, attributed to the user), then recompute progress where it is."""
-    recommendation, jurisdiction = link.recommendation, link.bill.jurisdiction
+    """Unlink a bill or measure (kept in the link's history, attributed to the user), then recompute progress."""
+    recommendation, jurisdiction = link.recommendation, link.jurisdiction
     link._history_user = user
     link.delete()
     progress_recompute(recommendation=recommendation, jurisdiction=jurisdiction)
@@ -162,10 +334,22 @@ def bill_link_delete(*, link: BillLink, user: AbstractBaseUser | None = None) ->
 
 ADVANCING = frozenset({Effect.ADVANCES, Effect.PARTIALLY_ADVANCES})
 STOPPED = frozenset({Stage.FAILED, Stage.VETOED, Stage.DIED, Stage.WITHDRAWN})
+# A measure counts in the rule as a bill at this stage: adopted or in effect as enacted, proposed as pending,
+# rescinded or struck down as failed.
+MEASURE_STAGES: dict[str, str] = {
+    MeasureStatus.PROPOSED: Stage.INTRODUCED,
+    MeasureStatus.ADOPTED: Stage.ENACTED,
+    MeasureStatus.IN_EFFECT: Stage.ENACTED,
+    MeasureStatus.RESCINDED: Stage.FAILED,
+    MeasureStatus.STRUCK_DOWN: Stage.FAILED,
+}
 
 
 def progress_status_from_links(links: Iterable[tuple[str, str, date | None]]) -> str:
-    """The progress rule: one status from the (effect, stage, stage_date) of every linked bill in a jurisdiction.
+    """The progress rule: one status from the (effect, stage, stage_date) of every linked bill and measure in a
+    jurisdiction. Only approved links (of approved measures) count. A measure counts as a bill (MEASURE_STAGES): an
+    adopted or in-effect measure as an enacted bill (on the measure's date), a proposed one as a pending bill, a
+    rescinded or struck-down one as a failed bill.
 
     In order of precedence:
     1. `regressed`: the most recent enactment among linked bills is a regressing one (an advancing law enacted
@@ -197,6 +381,21 @@ def progress_status_from_links(links: Iterable[tuple[str, str, date | None]]) ->
     return ProgressStatus.NO_ACTION
 
 
+def link_facts(*, recommendation: Recommendation, jurisdiction: Jurisdiction) -> list[tuple[str, str, date | None]]:
+    """(effect, stage, date) of the public links of one recommendation in one jurisdiction, a measure's status read
+    as a stage (MEASURE_STAGES): what the progress rule counts. One query."""
+    rows = (
+        BillLink.objects.public()
+        .in_jurisdiction(jurisdiction)
+        .filter(recommendation=recommendation)
+        .values_list("effect", "bill__stage", "bill__stage_date", "measure__status", "measure__date")
+    )
+    return [
+        (effect, MEASURE_STAGES[status], measure_date) if status else (effect, stage, stage_date)
+        for effect, stage, stage_date, status, measure_date in rows
+    ]
+
+
 @transaction.atomic
 def progress_recompute(*, recommendation: Recommendation, jurisdiction: Jurisdiction) -> Progress | None:
     """Apply the progress rule for one recommendation in one jurisdiction.
@@ -204,10 +403,7 @@ def progress_recompute(*, recommendation: Recommendation, jurisdiction: Jurisdic
     A staff-reviewed status stays as reviewed; only its `computed_status` follows the links, so reviewers can see
     when the data has moved away from their decision. Writes nothing (and no history) when nothing changed.
     """
-    links = BillLink.objects.filter(recommendation=recommendation, bill__jurisdiction=jurisdiction).values_list(
-        "effect", "bill__stage", "bill__stage_date"
-    )
-    computed = progress_status_from_links(links)
+    computed = progress_status_from_links(link_facts(recommendation=recommendation, jurisdiction=jurisdiction))
     progress = Progress.objects.select_for_update().filter(
         recommendation=recommendation, jurisdiction=jurisdiction
     ).first()
@@ -257,16 +453,32 @@ def progress_review(
     evidence_url: str,
     user: AbstractBaseUser,
 ) -> Progress:
-    """Staff override of a computed status: needs a reason and an evidence URL, and is kept in history."""
+    """Staff override of a computed status: needs a reason and an evidence URL, and is kept in history.
+
+    Under review (`review_required`) the override is stored as a proposal (`proposed_*`, `review_status: pending`)
+    and the public status changes only when another person approves it (`review`); otherwise it applies at once.
+    """
     progress, _ = Progress.objects.select_for_update().get_or_create(
         recommendation=recommendation, jurisdiction=jurisdiction
     )
-    progress.status = status
-    progress.basis = ProgressBasis.REVIEWED
-    progress.reason = reason
-    progress.evidence_url = evidence_url
-    progress.updated_by = user
-    progress.updated_at = timezone.now()
+    submit_for_review(progress, user=user, created=False)
+    progress.proposed_status, progress.proposed_reason, progress.proposed_evidence_url = status, reason, evidence_url
+    if progress.review_status == ReviewStatus.PENDING:
+        errors = {
+            name: "This field is required."
+            for name, value in (("reason", reason), ("evidence_url", evidence_url))
+            if not value
+        }
+        if errors:
+            raise ValidationError(errors)
+        progress._change_reason = f"{HISTORY_PROPOSAL}: {reason}"
+    else:
+        progress.status = status
+        progress.basis = ProgressBasis.REVIEWED
+        progress.reason = reason
+        progress.evidence_url = evidence_url
+        progress.updated_by = user
+        progress.updated_at = timezone.now()
     progress.full_clean()
     progress._history_user = user
     progress.save()

@@ -26,6 +26,12 @@ def _api_settings(settings):
     cache.clear()
 
 
+@pytest.fixture
+def no_review(settings):
+    """Staff writes apply at once (REVIEW_REQUIRED off), for tests of what a write does rather than of its review."""
+    settings.REVIEW_REQUIRED = False
+
+
 def client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:

@@ -108,7 +108,7 @@ def test_progress_matrix_and_filters(api_client, world):
     assert api_client.get("/api/v1/progress/?status=great").status_code == 400
 
 
-def test_changes_feed_merges_stage_and_progress_changes_in_order(api_client, world, reviewer):
+def test_changes_feed_merges_stage_and_progress_changes_in_order(api_client, world, reviewer, no_review):
     t0 = timezone.now()
     StageChange.objects.create(
         bill=world["other"],

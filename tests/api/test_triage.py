@@ -1,7 +1,7 @@
 """The triage queue through the API: staff read it and decide, through the same service as the admin."""
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 
 from recommendations.models import BillLink, Progress, TriageCandidate, TriageStatus
 from tests.api.conftest import client_for
@@ -52,7 +52,9 @@ def test_reject_keeps_the_decision_its_author_and_history(candidates, editor):
     assert not BillLink.objects.filter(bill=candidate.bill, recommendation=candidate.recommendation).exists()
 
 
-def test_accept_with_an_effect_links_the_bill_and_recomputes_progress(candidates, world, reviewer):
+def test_accept_with_an_effect_links_the_bill_pending_review_and_approval_recomputes_progress(
+    candidates, world, reviewer, editor
+):
     candidate = candidates["pending"]
     response = decide(
         reviewer, candidate, status="accepted", effect="advances", rationale="Diversion.", evidence_url=""
@@ -60,8 +62,12 @@ def test_accept_with_an_effect_links_the_bill_and_recomputes_progress(candidates
     assert response.status_code == 200, response.content
     link = BillLink.objects.get(recommendation=candidate.recommendation, bill=candidate.bill)
     assert response.json()["link"] == link.pk
-    assert link.created_by == reviewer
+    assert (link.created_by, link.review_status) == (reviewer, "pending")
     assert link.history.first().history_user == reviewer
+    assert not Progress.objects.filter(recommendation=candidate.recommendation, jurisdiction=world["ca"]).exists()
+    editor.groups.add(Group.objects.get(name="Reviewers"))  # a second reviewer, not the link's author
+    approved = client_for(editor).post(f"/api/v1/links/{link.pk}/review/", {"decision": "approve"}, format="json")
+    assert approved.status_code == 200, approved.content
     progress = Progress.objects.get(recommendation=candidate.recommendation, jurisdiction=world["ca"])
     assert progress.status == "in_progress"
 

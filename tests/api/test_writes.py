@@ -67,14 +67,15 @@ WRITES = {
     ),
 }
 
-# Expected status per write and user: Editors link bills; Reviewers also unlink and review progress.
+# Expected status per write and user: Editors link bills and propose progress overrides (stored pending under
+# REVIEW_REQUIRED); Reviewers also unlink. Approving is tested in tests/api/test_review.py.
 MATRIX = {
     "link_create": {"anonymous": 401, "editor": 201, "reviewer": 201, "admin": 201},
     "link_update": {"anonymous": 401, "editor": 200, "reviewer": 200, "admin": 200},
     "link_replace": {"anonymous": 401, "editor": 200, "reviewer": 200, "admin": 200},
     "link_delete": {"anonymous": 401, "editor": 403, "reviewer": 204, "admin": 204},
-    "progress_review": {"anonymous": 401, "editor": 403, "reviewer": 201, "admin": 201},
-    "progress_update": {"anonymous": 401, "editor": 403, "reviewer": 200, "admin": 200},
+    "progress_review": {"anonymous": 401, "editor": 201, "reviewer": 201, "admin": 201},
+    "progress_update": {"anonymous": 401, "editor": 200, "reviewer": 200, "admin": 200},
     "bill_create": {"anonymous": 401, "editor": 403, "reviewer": 403, "admin": 405},
     "triage_reject": {"anonymous": 401, "editor": 200, "reviewer": 200, "admin": 200},
     "triage_accept_and_link": {"anonymous": 401, "editor": 200, "reviewer": 200, "admin": 200},
@@ -89,21 +90,26 @@ def test_permission_matrix(world, users, write, user):
     assert response.status_code == MATRIX[write][user], response.content
 
 
-def test_create_link_returns_201_recomputes_progress_and_keeps_history(world, editor):
+def test_create_link_returns_201_pending_and_approval_recomputes_progress_and_keeps_history(world, editor, reviewer):
     body = link_body(world)
     response = client_for(editor).post("/api/v1/links/", body, format="json")
     assert response.status_code == 201
     data = response.json()
     assert {key: data[key] for key in body} == body
+    assert data["measure"] is None
+    assert (data["review_status"], data["submitted_by"]) == ("pending", "editor")
     assert response["Location"].endswith(f"/api/v1/links/{data['id']}/")
     link = BillLink.objects.get(pk=data["id"])
     assert link.created_by == editor
     assert link.history.get().history_user == editor
+    assert not Progress.objects.filter(recommendation_id=body["recommendation"]).exists()
+    approved = client_for(reviewer).post(f"/api/v1/links/{link.pk}/review/", {"decision": "approve"}, format="json")
+    assert approved.status_code == 200
     progress = Progress.objects.get(recommendation_id=body["recommendation"], jurisdiction=world["ca"])
     assert progress.status == "in_progress"
 
 
-def test_link_update_goes_through_the_service(world, editor):
+def test_link_update_goes_through_the_service(world, editor, no_review):
     link = world["regress"]
     response = client_for(editor).patch(f"/api/v1/links/{link.pk}/", {"effect": "advances"}, format="json")
     assert response.json()["effect"] == "advances"
@@ -159,7 +165,7 @@ def test_malformed_json_is_400(world, editor):
     assert "detail" in response.json()
 
 
-def test_progress_review_needs_reason_and_evidence_and_is_in_history(world, reviewer):
+def test_progress_review_needs_reason_and_evidence_and_is_in_history(world, reviewer, no_review):
     client = client_for(reviewer)
     for missing in ("reason", "evidence_url"):
         body = {key: value for key, value in review_body(world).items() if key != missing}
@@ -190,7 +196,7 @@ def test_progress_review_takes_the_code_in_any_case(world, reviewer):
     assert response.json()["jurisdiction"] == "ny"
 
 
-def test_progress_update_keeps_the_computed_status(world, reviewer):
+def test_progress_update_keeps_the_computed_status(world, reviewer, no_review):
     progress = Progress.objects.get(jurisdiction=world["ca"])
     response = client_for(reviewer).patch(
         f"/api/v1/progress/{progress.pk}/",

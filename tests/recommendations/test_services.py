@@ -60,7 +60,8 @@ def test_link_upsert_says_insert_update_noop():
 
 
 @pytest.mark.django_db
-def test_reviewed_status_survives_recompute_but_computed_status_follows_links():
+def test_reviewed_status_survives_recompute_but_computed_status_follows_links(settings):
+    settings.REVIEW_REQUIRED = False
     bill = BillFactory(stage=Stage.INTRODUCED)
     recommendation = RecommendationFactory()
     bill_link_create(recommendation=recommendation, bill=bill, effect="advances", rationale="Why.")

@@ -213,6 +213,10 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
 API_FRESHNESS_STALE_HOURS = env.int("API_FRESHNESS_STALE_HOURS", default=48)
 # Days of bulk exports kept in EXPORTS_DIR.
 EXPORTS_KEEP = env.int("EXPORTS_KEEP", default=7)
+
+# Four-eyes review: links, measures and progress overrides written by staff stay pending (not public, not counted)
+# until a Reviewer other than their author approves them. Commands and data loads are not reviewed.
+REVIEW_REQUIRED = env.bool("REVIEW_REQUIRED", default=True)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Policy recommendation tracker API",
     "DESCRIPTION": (
