@@ -3,7 +3,9 @@
 Stage changes come with legislation's `bills_stage_changed`; progress changes (recomputed after imports or links,
 or set by staff) and measure changes with the history record django-simple-history writes for every Progress and
 Measure change. Many changes in
-one transaction (an import recomputes many) queue one task when it commits.
+one transaction queue one task when it commits, and changes committed one after another within
+ALERTS_DISPATCH_DELAY seconds (an import recomputes progress pair by pair, each in its own transaction) one task
+between them (`alerts.tasks.changes_recorded_queue`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ CHANGE_MODELS = {"recommendations.Progress", "recommendations.Measure"}
 
 
 def _send() -> None:
-    from .tasks import changes_recorded
+    from .tasks import changes_recorded_queue
 
-    changes_recorded.delay()
+    changes_recorded_queue()
 
 
 def _queue_on_commit() -> None:

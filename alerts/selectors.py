@@ -21,6 +21,7 @@ from recommendations.selectors import (
     ChangePosition,
     change_list,
     change_list_recent,
+    change_rows_mark_threats,
     change_rows_threats_first,
 )
 from recommendations.views.changes import change_present
@@ -111,7 +112,7 @@ def webhook_changes(*, webhook_id: int, created_at: datetime) -> Changes:
         sent.update(ids)
     most = settings.ALERTS_MAX_CHANGES
     rows = [row for row in change_list(since=since, limit=most + len(sent) + 1) if row["id"] not in sent]
-    return Changes(rows[:most], 1 if len(rows) > most else 0)
+    return Changes(change_rows_mark_threats(rows[:most]), 1 if len(rows) > most else 0)
 
 
 def change_items(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

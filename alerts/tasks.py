@@ -15,6 +15,7 @@ from datetime import date
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 
 from .webhooks import WebhookFailed
 
@@ -22,16 +23,29 @@ from .webhooks import WebhookFailed
 MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
 
+QUEUED_KEY = "alerts:changes-recorded-queued"
+
+
+def changes_recorded_queue() -> None:
+    """Queue `changes_recorded` in ALERTS_DISPATCH_DELAY seconds unless one is queued and not started yet: that
+    one will see this change too (its tasks read the changefeed when they run). A burst of commits, one task."""
+    delay = settings.ALERTS_DISPATCH_DELAY
+    if cache.add(QUEUED_KEY, 1, timeout=delay + 60):
+        changes_recorded.apply_async(countdown=delay)
+
+
 @shared_task(name="alerts.changes_recorded", time_limit=120, soft_time_limit=100)
 def changes_recorded() -> dict[str, int]:
-    """Changes were committed: every immediate subscription and enabled webhook gets a task that sends what it has
-    not been sent (most find nothing: their target did not change)."""
+    """Changes were committed: every immediate subscription and every webhook in good standing gets a task that
+    sends what it has not been sent (most find nothing: their target did not change). A failing webhook is left to
+    its own retries, which send whatever is unsent when they run."""
     from .models import Frequency, Subscription, Webhook
 
+    cache.delete(QUEUED_KEY)  # from here on a new change queues a new task
     subscriptions = list(
         Subscription.objects.confirmed().filter(frequency=Frequency.IMMEDIATE).values_list("pk", flat=True)
     )
-    webhooks = list(Webhook.objects.filter(enabled=True).values_list("pk", flat=True))
+    webhooks = list(Webhook.objects.filter(enabled=True, consecutive_failures=0).values_list("pk", flat=True))
     for pk in subscriptions:
         send_immediate.delay(pk)
     for pk in webhooks:
@@ -106,7 +120,7 @@ def send_digest(subscription_id: int, frequency: str, period_start: str) -> int 
     retry_backoff=settings.ALERTS_WEBHOOK_BACKOFF,
     retry_backoff_max=settings.ALERTS_WEBHOOK_BACKOFF_MAX,
     retry_jitter=settings.ALERTS_WEBHOOK_JITTER,
-    max_retries=settings.ALERTS_WEBHOOK_MAX_RETRIES,
+    max_retries=None,  # until it succeeds or the webhook is disabled (ALERTS_WEBHOOK_DISABLE_AFTER failures)
     time_limit=120,
     soft_time_limit=100,
 )

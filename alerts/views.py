@@ -55,13 +55,14 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         return render(request, template, {"form": form, "target_key": target_key(target), "label": _label(target)})
     form = SubscribeForm(request.POST)
     if rate_limited(request):
-        return render(
+        response = render(
             request,
             template,
             {"form": form, "limited": True, "target_key": request.POST.get("target", "")},
             status=429,
-            headers={"Retry-After": str(RATE_WINDOW)},
         )
+        response["Retry-After"] = str(RATE_WINDOW)
+        return response
     if not form.is_valid():
         return render(request, template, {"form": form, "target_key": request.POST.get("target", "")}, status=400)
     target = form.cleaned_data["target"]

@@ -30,7 +30,9 @@ class World:
 def world(db) -> World:
     jurisdiction = JurisdictionFactory(code="zz", name="Zedland")
     recommendation = RecommendationFactory(code="PM-9", title="Repeal drug-induced homicide laws")
-    regressing = BillFactory(jurisdiction=jurisdiction, identifier="SB 7", title=SCRIPT_TITLE, stage=Stage.IN_COMMITTEE)
+    regressing = BillFactory(
+        jurisdiction=jurisdiction, identifier="SB 7", title=SCRIPT_TITLE, stage=Stage.IN_COMMITTEE
+    )
     advancing = BillFactory(jurisdiction=jurisdiction, identifier="HB 3", stage=Stage.INTRODUCED)
     BillLinkFactory(recommendation=recommendation, bill=regressing, effect=Effect.REGRESSES)
     BillLinkFactory(recommendation=recommendation, bill=advancing, effect=Effect.ADVANCES)

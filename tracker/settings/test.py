@@ -56,3 +56,4 @@ API_COUNT_CACHE_SECONDS = 0
 # backoff on a real worker (tests/alerts/test_tasks.py). The decorator reads these when alerts/tasks.py is imported.
 ALERTS_WEBHOOK_BACKOFF = 1
 ALERTS_WEBHOOK_JITTER = False
+ALERTS_DISPATCH_DELAY = 1

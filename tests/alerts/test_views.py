@@ -1,0 +1,144 @@
+"""Alert pages: the subscribe form on the public pages, subscribing (rate-limited), confirming, unsubscribing with
+one click (GET or the RFC 8058 POST) and managing every alert of an address."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.urls import reverse
+
+from alerts.models import Frequency, Subscription, SubscriptionStatus
+from alerts.services import subscription_confirm
+from alerts.tokens import confirm_token, manage_token, unsubscribe_token
+
+SUBSCRIBE = "/alerts/subscribe/"
+
+
+def subscription_for(target, *, email="reader@example.org", confirmed=False) -> Subscription:
+    subscription = Subscription.objects.create(
+        email=email, target_type=ContentType.objects.get_for_model(target), target_id=target.pk
+    )
+    if confirmed:
+        subscription = subscription_confirm(subscription_id=subscription.pk, email=email)
+    return subscription
+
+
+@pytest.fixture
+def client_at(client):
+    """A client from an address of its own, with no subscribe requests counted yet."""
+
+    def make(address: str):
+        cache.delete(f"alerts:subscribe:{address}")
+        client.defaults["REMOTE_ADDR"] = address
+        return client
+
+    return make
+
+
+def test_jurisdiction_recommendation_and_bill_pages_include_the_subscribe_form(world, client):
+    pages = {
+        reverse("jurisdiction", kwargs={"code": "zz"}): "jurisdiction:zz",
+        reverse("recommendation", kwargs={"code": "PM-9"}): "recommendation:PM-9",
+        world.regressing.get_absolute_url(): f"bill:{world.regressing.pk}",
+    }
+    for path, target in pages.items():
+        html = client.get(path).content.decode()
+        assert f'action="{SUBSCRIBE}"' in html, path
+        assert f'name="target" value="{target}"' in html, path
+
+
+def test_subscribing_makes_a_pending_subscription(world, client_at, django_capture_on_commit_callbacks):
+    client = client_at("198.51.100.1")
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            SUBSCRIBE, {"email": "Reader@example.org", "target": "recommendation:PM-9", "frequency": "daily"}
+        )
+    assert response.status_code == 200
+    assert "Check <strong>Reader@example.org</strong>" in response.content.decode()
+    subscription = Subscription.objects.get()
+    assert (subscription.email, subscription.status, subscription.target) == (
+        "reader@example.org",
+        SubscriptionStatus.PENDING,
+        world.recommendation,
+    )
+    assert len(callbacks) == 1  # the confirmation email, sent by a task once committed
+
+
+def test_htmx_gets_the_form_fragment_back(world, client_at):
+    response = client_at("198.51.100.2").post(
+        SUBSCRIBE,
+        {"email": "a@example.org", "target": "jurisdiction:zz", "frequency": "weekly"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'id="subscribe"' in html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"email": "not-an-email", "target": "jurisdiction:zz", "frequency": "daily"},
+        {"email": "a@example.org", "target": "jurisdiction:nowhere", "frequency": "daily"},
+        {"email": "a@example.org", "target": "user:1", "frequency": "daily"},
+        {"email": "a@example.org", "target": "jurisdiction:zz", "frequency": "hourly"},
+        {"email": "a@example.org", "target": "jurisdiction:zz", "frequency": "daily", "website": "http://spam"},
+    ],
+)
+def test_bad_requests_subscribe_nothing(world, client_at, data):
+    response = client_at("198.51.100.3").post(SUBSCRIBE, data)
+    assert response.status_code == 400
+    assert not Subscription.objects.exists()
+
+
+def test_subscribe_requests_are_rate_limited_per_address(world, client_at, settings):
+    settings.ALERTS_SUBSCRIBE_RATE_PER_IP = 2
+    client = client_at("198.51.100.4")
+    data = {"email": "a@example.org", "target": "jurisdiction:zz", "frequency": "daily"}
+    assert [client.post(SUBSCRIBE, data).status_code for _ in range(3)] == [200, 200, 429]
+    assert client_at("198.51.100.5").post(SUBSCRIBE, data).status_code == 200  # another address is not
+
+
+def test_confirmation_link_confirms_once_and_a_forged_one_does_not(world, client):
+    subscription = subscription_for(world.jurisdiction)
+    path = reverse(
+        "alerts:confirm", kwargs={"token": confirm_token(subscription_id=subscription.pk, email=subscription.email)}
+    )
+    assert client.get(path).status_code == 200
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.CONFIRMED
+    assert client.get(path).status_code == 200  # following it again changes nothing
+    forged = reverse("alerts:confirm", kwargs={"token": confirm_token(subscription_id=subscription.pk, email="x@y.z")})
+    assert client.get(forged).status_code == 400
+    assert client.get(reverse("alerts:confirm", kwargs={"token": "abc:def"})).status_code == 400
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_unsubscribe_link_works_in_one_click(world, client, method):
+    subscription = subscription_for(world.jurisdiction, confirmed=True)
+    path = reverse("alerts:unsubscribe", kwargs={"token": unsubscribe_token(subscription_id=subscription.pk)})
+    # RFC 8058: the mail client POSTs List-Unsubscribe=One-Click, with no CSRF token.
+    response = getattr(client, method)(path, {"List-Unsubscribe": "One-Click"} if method == "post" else None)
+    assert response.status_code == 200
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.UNSUBSCRIBED
+    assert client.get(reverse("alerts:unsubscribe", kwargs={"token": "1:forged"})).status_code == 400
+
+
+def test_manage_page_lists_and_changes_only_that_addresses_alerts(world, client):
+    mine = subscription_for(world.jurisdiction, confirmed=True)
+    other = subscription_for(world.jurisdiction, email="other@example.org", confirmed=True)
+    path = reverse("alerts:manage", kwargs={"token": manage_token(email=mine.email)})
+    html = client.get(path).content.decode()
+    assert "Zedland" in html
+    assert "other@example.org" not in html
+    client.post(path, {"subscription": mine.pk, "frequency": "daily", "action": "save"})
+    client.post(path, {"subscription": other.pk, "frequency": "daily", "action": "unsubscribe"})  # not theirs
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert mine.frequency == Frequency.DAILY
+    assert other.status == SubscriptionStatus.CONFIRMED
+    client.post(path, {"subscription": mine.pk, "action": "unsubscribe"})
+    mine.refresh_from_db()
+    assert mine.status == SubscriptionStatus.UNSUBSCRIBED
