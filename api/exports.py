@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from legislation.choices import Source
 from legislation.models import Bill, BillAction, BillExternalId, Jurisdiction
-from recommendations.models import BillLink, Progress, Recommendation
+from recommendations.models import BillLink, Measure, Progress, Recommendation
 
 from .attribution import LEGISCAN_ATTRIBUTION
 
@@ -71,8 +71,35 @@ def _tables() -> dict[str, QuerySet]:
         "actions": BillAction.objects.order_by("bill_id", "order").values(
             "bill_id", "order", "date", "description", "chamber", "classification"
         ),
-        "links": BillLink.objects.order_by("id").values(
-            "id", "recommendation_id", "bill_id", "effect", "rationale", "evidence_url", "created_at"
+        # Only what is public: approved measures and links (a change waiting for review is not exported).
+        "measures": Measure.objects.public()
+        .order_by("id")
+        .values(
+            "id",
+            "kind",
+            "title",
+            "summary",
+            "status",
+            "date",
+            "url",
+            "evidence_url",
+            "created_at",
+            "updated_at",
+            "reviewed_at",
+            jurisdiction_code=F("jurisdiction__code"),
+        ),
+        "links": BillLink.objects.public()
+        .order_by("id")
+        .values(
+            "id",
+            "recommendation_id",
+            "bill_id",
+            "measure_id",
+            "effect",
+            "rationale",
+            "evidence_url",
+            "created_at",
+            "reviewed_at",
         ),
         "progress": Progress.objects.order_by("id").values(
             "id",
@@ -102,7 +129,8 @@ def _readme(built: date, counts: dict[str, int], legiscan: bool) -> str:
     lines = [
         f"Policy recommendation tracker: bulk export of {built.isoformat()}.",
         "",
-        "Tables (one file each; ids join them: bills.id = actions.bill_id = links.bill_id, ...):",
+        "Tables (one file each; ids join them: bills.id = actions.bill_id = links.bill_id, measures.id = "
+        "links.measure_id, ...):",
         *(f"  {name}: {count} rows" for name, count in counts.items()),
         "",
         "The same data is served by the API at /api/v1/ (schema at /api/v1/schema/).",

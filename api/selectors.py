@@ -11,12 +11,23 @@ from django.db.models import Max
 from django.utils import timezone
 
 from legislation.choices import Source
-from legislation.models import ImportRun
+from legislation.importers.runs import death_of
+from legislation.models import ImportRun, ImportRunStatus
 from legislation.selectors import demo_snapshot
 
 
 def freshness_threshold() -> timedelta:
     return timedelta(hours=int(getattr(settings, "API_FRESHNESS_STALE_HOURS", 48)))
+
+
+def _status(run: dict[str, Any], now: datetime) -> str:
+    """A run's status, except that a run still marked running whose process died reads `interrupted` (the
+    worker's check, legislation.importers.runs, writes it soon after)."""
+    if run["status"] == ImportRunStatus.RUNNING and death_of(
+        worker=run["worker"], heartbeat_at=run["heartbeat_at"], started_at=run["started_at"], now=now
+    ):
+        return ImportRunStatus.INTERRUPTED
+    return run["status"]
 
 
 def freshness(*, now: datetime | None = None, stale_after: timedelta | None = None) -> dict[str, Any]:
@@ -40,7 +51,7 @@ def freshness(*, now: datetime | None = None, stale_after: timedelta | None = No
     latest = {
         source: ImportRun.objects.filter(source=source)
         .order_by("-started_at", "-id")
-        .values("started_at", "status")
+        .values("started_at", "status", "worker", "heartbeat_at")
         .first()
         for source in scopes
     }
@@ -53,7 +64,7 @@ def freshness(*, now: datetime | None = None, stale_after: timedelta | None = No
                 "source": source,
                 "last_success_at": last_success,
                 "last_attempt_at": attempt["started_at"] if attempt else None,
-                "last_status": attempt["status"] if attempt else None,
+                "last_status": _status(attempt, now) if attempt else None,
                 "stale": last_success is None or now - last_success > stale_after,
                 "scopes": source_scopes,
             }

@@ -807,7 +807,12 @@ def cursor_decode(cursor: str) -> ChangePosition:
         OpenApiParameter("since", OpenApiTypes.DATETIME, description="Changes recorded at or after this time."),
         OpenApiParameter("cursor", str, description="Opaque position from a `next` URL; takes precedence over since."),
         OpenApiParameter(
-            "kind", str, enum=list(CHANGE_KINDS), many=True, explode=True, description="`stage`, `progress` or `measure`."
+            "kind",
+            str,
+            enum=list(CHANGE_KINDS),
+            many=True,
+            explode=True,
+            description="`stage`, `progress` or `measure`.",
         ),
         OpenApiParameter("jurisdiction", str, many=True, explode=True, description="Jurisdiction codes."),
         OpenApiParameter(
@@ -904,8 +909,8 @@ class ImportRunViewSet(ReadOnlyViewSet):
 @extend_schema(
     summary="Bulk exports",
     description="Zipped JSON and CSV of every table (jurisdictions, recommendations, bills, external ids, actions, "
-    "links, progress), rebuilt after each import; the newest days are kept. Each archive has a README with the "
-    "row counts and the attribution owed.",
+    "measures, links, progress), rebuilt after each import; the newest days are kept. Each archive has a README "
+    "with the row counts and the attribution owed. Only what is public is exported (nothing waiting for review).",
     responses={200: serializers.ExportFileSerializer(many=True)},
 )
 class ExportListView(APIMixin, APIView):

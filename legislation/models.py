@@ -305,6 +305,9 @@ class ImportRunStatus(models.TextChoices):
     PARTIAL = "partial", "Partly failed"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"
+    # Its process died (SIGKILL, out of memory, a lost machine): what it committed, chunk by chunk, stays and is
+    # counted; legislation.importers.runs finds such runs by their heartbeat and worker.
+    INTERRUPTED = "interrupted", "Interrupted"
 
 
 class ImportRunQuerySet(models.QuerySet["ImportRun"]):
@@ -327,6 +330,10 @@ class ImportRun(models.Model):
     requests = models.PositiveIntegerField(default=0, help_text="Requests spent at the source.")
     errors = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
+    # Who runs it ("host:pid", and the Celery task id) and when it last committed a chunk: a run left `running` by a
+    # process that died is found by these (legislation.importers.runs) and marked `interrupted`.
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     objects = ImportRunQuerySet.as_manager()
 

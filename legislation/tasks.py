@@ -4,7 +4,10 @@ The scheduler (``recommendations.sync_tracked``, run by beat) hands the tracked 
 which sends one :func:`sync_scope` task per source and jurisdiction. Every scope task:
 
 - holds a cache lock on its source and scope (Redis when ``REDIS_URL`` is set), so a scope never runs twice at
-  once; a task that finds it taken returns at once (the other run does the work);
+  once. The lock is owned by the task (its id is in the lock), renewed while it imports and short-lived otherwise,
+  so a task redelivered after its worker died takes its own lock over instead of waiting for it to expire. A task
+  that finds the lock held by a live worker is *not* a success: it retries later (``SYNC_BUSY_RETRY`` seconds, up
+  to ``SYNC_TASK_MAX_RETRIES`` times) and then fails with :class:`~legislation.sync.ScopeBusy`;
 - is safe to run twice (``acks_late`` with ``reject_on_worker_lost``: a task whose worker died is delivered
   again): the importer writes nothing for unchanged bills, and cursors never move back;
 - retries only transient errors (timeouts, 429, 5xx), with exponential backoff and jitter, or after the
@@ -17,6 +20,7 @@ import logging
 import random
 
 from celery import Task, shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.core.cache import cache
 
@@ -35,6 +39,9 @@ QUICK_TIME_LIMIT = 3 * 60
 # A dataset ZIP or bulk file is a whole session (thousands of bills): give it longer.
 BACKFILL_SOFT_TIME_LIMIT = 30 * 60
 BACKFILL_TIME_LIMIT = 32 * 60
+
+# A scope found busy is tried again this much later (plus jitter): a scope sync takes minutes at most.
+SYNC_BUSY_RETRY = 120
 
 EXPORTS_TASKS = ("api.exports_build", "api.tasks.exports_build")
 EXPORTS_DEBOUNCE = 60  # seconds: one exports build for a whole fan-out of syncs
@@ -86,9 +93,11 @@ def sync_scope(self: Task, source: str, jurisdiction: str, bill_ids: list[int] |
     try:
         with scope_lock(source, scope_of(jurisdiction)):
             run = source_sync(source, jurisdiction=jurisdiction, bill_ids=bill_ids)
-    except ScopeBusy:
-        logger.info("%s %s is already being synced; skipping", source, jurisdiction)
-        return {"status": "busy"}
+    except ScopeBusy as exc:
+        if self.request.retries >= settings.SYNC_TASK_MAX_RETRIES:
+            raise
+        logger.info("%s; retrying later", exc)
+        raise self.retry(exc=exc, countdown=SYNC_BUSY_RETRY + random.uniform(0, 30)) from None  # noqa: S311
     except TransientSourceError as exc:
         if self.request.retries >= settings.SYNC_TASK_MAX_RETRIES:
             raise
@@ -111,9 +120,11 @@ def sync_fan_out(bill_ids: list[int], sources: list[str]) -> dict:
 
     A source without a key gets one ``skipped`` run (scope ``sync``) instead of a task per jurisdiction.
     """
+    from legislation.importers.runs import import_runs_interrupt
     from legislation.sync import SOURCE_NAMES, bill_ids_to_poll, has_key, no_key_note, record_skipped
     from legislation.sync.plan import stalest_first, sync_plan
 
+    import_runs_interrupt()  # hourly: runs whose process died stop showing as running
     usable = []
     for source in sources:
         if source not in SOURCE_NAMES:
@@ -165,10 +176,12 @@ def legiscan_backfill(self: Task, state: str, session_ids: list[int] | None = No
     from legislation.sync import ScopeBusy, legiscan_dataset_backfill, scope_lock
 
     try:
-        with scope_lock("legiscan", f"backfill:{state.lower()}", timeout=BACKFILL_TIME_LIMIT + 60):
+        with scope_lock("legiscan", f"backfill:{state.lower()}"):
             runs = legiscan_dataset_backfill(state=state, session_ids=session_ids)
-    except ScopeBusy:
-        return {"status": "busy"}
+    except ScopeBusy as exc:
+        if self.request.retries >= settings.SYNC_TASK_MAX_RETRIES:
+            raise
+        raise self.retry(exc=exc, countdown=SYNC_BUSY_RETRY + random.uniform(0, 30)) from None  # noqa: S311
     if any(_changed(run) for run in runs):
         queue_exports_build()
     return {"runs": [run.pk for run in runs]}
@@ -189,3 +202,14 @@ def openstates_backfill(location: str) -> dict:
     if _changed(run):
         queue_exports_build()
     return {"run": run.pk, "status": run.status}
+
+
+@worker_ready.connect
+def import_runs_check(**kwargs: object) -> None:
+    """A worker starting (after a crash, a deploy) closes the runs whose process died (legislation.importers.runs)."""
+    from legislation.importers.runs import import_runs_interrupt
+
+    try:
+        import_runs_interrupt()
+    except Exception:  # a worker must start even when the database is not there yet
+        logger.exception("checking for interrupted import runs failed")

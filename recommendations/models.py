@@ -118,6 +118,7 @@ class Recommendation(models.Model):
     )
     order = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
     objects = RecommendationQuerySet.as_manager()
 
     class Meta:

@@ -10,8 +10,10 @@ and an update leaves the review as it was, so that a re-load never approves (or 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.conf import settings
@@ -20,10 +22,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from legislation.choices import PENDING_STAGES, Stage
 from legislation.models import Bill, Jurisdiction
-from legislation.services import SeedCounts, upsert
+from legislation.services import SeedCounts
 
 from .models import (
     Audience,
@@ -51,16 +54,85 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-@transaction.atomic
 def report_seed(*, path: Path = REPORT_FILE) -> SeedCounts:
-    """The report, its audiences and recommendations from the data file, matched on slugs and codes. Idempotent.
+    """The report, its audiences and recommendations from the data file (`recommendations_load`). Idempotent."""
+    return recommendations_load(path=path).counts
 
-    Text is stored exactly as quoted in the file; nothing is added to it. Recommendations whose sub-items are not
-    transcribed carry `sub_items_pending`, and the pages say so.
+
+@dataclass
+class RecommendationsLoad:
+    """What a load did (or, in a dry run, would do): counts, and one line per created or updated row."""
+
+    counts: SeedCounts = field(default_factory=SeedCounts)
+    changes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+class _DryRun(Exception):
+    """Raised to roll a dry run back once its changes are known."""
+
+
+def recommendations_load(
+    *, path: Path, dry_run: bool = False, user: AbstractBaseUser | None = None
+) -> RecommendationsLoad:
+    """Add or update the report, its audiences, recommendations and their sub-items from a file in `report.yaml`'s
+    format, matched on slugs and codes (`manage.py seed` and `manage.py load_recommendations`). Idempotent.
+
+    Text is stored exactly as quoted in the file; nothing is added to it. A recommendation's sub-items (the
+    report's list items) are its `items`, each with `code`, `text` (verbatim), `page`, `evidence` and `verified`
+    (`title` is optional: the start of the text by default). Rows the file does not name are left alone, never
+    deleted. `sub_items_pending` is cleared once a recommendation has sub-items (from this file or added in the
+    admin). Every write is kept in the history (attributed to `user` when given). A dry run computes everything
+    the same way, then rolls back: its `changes` are what a real load would write.
     """
+    result = RecommendationsLoad(dry_run=dry_run)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        with transaction.atomic():
+            _load_report(data, result, user)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return result
+
+
+def _logged_upsert(
+    model: type, *, lookup: dict, values: dict, label: str, result: RecommendationsLoad, user: AbstractBaseUser | None
+) -> Any:
+    """`upsert`, with a line for the load's report naming what changed, and the writer in the history."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.full_clean(validate_constraints=False)
+        obj._history_user = user
+        obj.save()
+        result.counts += SeedCounts(created=1)
+        result.changes.append(f"create {label}")
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if not changed:
+        result.counts += SeedCounts(unchanged=1)
+        return obj
+    for name in changed:
+        setattr(obj, name, values[name])
+    obj._history_user = user
+    obj.save(update_fields=changed)
+    result.counts += SeedCounts(updated=1)
+    result.changes.append(f"update {label}: {', '.join(changed)}")
+    return obj
+
+
+def _item_title(item: dict) -> str:
+    """A sub-item's title: the file's, or the start of its verbatim text (never new words)."""
+    if item.get("title"):
+        return str(item["title"])
+    return Truncator(_clean(item["text"])).words(12, truncate="…")[:300]
+
+
+def _load_report(data: dict, result: RecommendationsLoad, user: AbstractBaseUser | None) -> None:
     meta = data["report"]
-    report, counts = upsert(
+    report = _logged_upsert(
         Report,
         lookup={"slug": meta["slug"]},
         values={
@@ -72,31 +144,64 @@ def report_seed(*, path: Path = REPORT_FILE) -> SeedCounts:
             "recommendations_pages": str(meta.get("recommendations_pages", "")),
             "principle": _clean(meta.get("principle", "")),
         },
+        label=f"report {meta['slug']}",
+        result=result,
+        user=user,
     )
+    pages = str(meta.get("recommendations_pages", ""))
     for audience_data in data["audiences"]:
-        audience, result = upsert(
+        audience = _logged_upsert(
             Audience,
             lookup={"report": report, "slug": audience_data["slug"]},
             values={"name": audience_data["name"], "order": audience_data["order"]},
+            label=f"audience {audience_data['slug']}",
+            result=result,
+            user=user,
         )
-        counts += result
-        for order, rec in enumerate(audience_data["recommendations"], start=1):
-            _, result = upsert(
+        for order, rec in enumerate(audience_data.get("recommendations", []), start=1):
+            items = rec.get("items") or []
+            # Pending until the list items exist, however they were added (this file or the admin).
+            has_items = bool(items) or (
+                report.pk is not None
+                and Recommendation.objects.filter(parent__report=report, parent__code=rec["code"]).exists()
+            )
+            recommendation = _logged_upsert(
                 Recommendation,
                 lookup={"report": report, "code": rec["code"]},
                 values={
                     "audience": audience,
+                    "parent": None,
                     "title": rec["title"],
                     "text": _clean(rec["text"]),
-                    "page": str(meta.get("recommendations_pages", "")),
+                    "page": str(rec.get("page", pages)),
                     "evidence_level": rec.get("evidence", "S"),
                     "verified": bool(rec.get("verified", False)),
-                    "sub_items_pending": bool(rec.get("sub_items_pending", False)),
+                    "sub_items_pending": bool(rec.get("sub_items_pending", False)) and not has_items,
                     "order": order,
                 },
+                label=f"recommendation {rec['code']}",
+                result=result,
+                user=user,
             )
-            counts += result
-    return counts
+            for item_order, item in enumerate(items, start=1):
+                _logged_upsert(
+                    Recommendation,
+                    lookup={"report": report, "code": item["code"]},
+                    values={
+                        "audience": audience,
+                        "parent": recommendation,
+                        "title": _item_title(item),
+                        "text": _clean(item["text"]),
+                        "page": str(item.get("page", "")),
+                        "evidence_level": item.get("evidence", "S"),
+                        "verified": bool(item.get("verified", False)),
+                        "sub_items_pending": False,
+                        "order": item_order,
+                    },
+                    label=f"sub-item {item['code']} of {rec['code']}",
+                    result=result,
+                    user=user,
+                )
 
 
 # --- Review -----------------------------------------------------------------------------------------------------

@@ -34,8 +34,14 @@ depend on the order files are imported in.
 Transactions and speed. Items are processed in chunks (`CHUNK_SIZE`): one query finds the chunk's bills by source
 id, one by natural key, and unchanged bills cost nothing more. A chunk's writes (COPY on PostgreSQL, see rows.py)
 run in one transaction; if any fails, the chunk is rolled back and written again bill by bill, each in its own
-savepoint, so a bad record fails alone and nothing is half-written. A stream imported with `atomic=True` (one bulk
-zip) is all or nothing for errors in the file itself. Jurisdictions and sessions are cached for the run.
+savepoint, so a bad record fails alone and nothing is half-written. The run's counts, errors and heartbeat are
+updated in the chunk's transaction, so a run whose process dies says exactly what it committed (see
+legislation.importers.runs, which marks it `interrupted`). Jurisdictions and sessions are cached for the run.
+
+Bad records. One rule for every source, file or live sync: a record that cannot be read (an impossible date, a NUL
+byte, a missing key) or written fails alone; its error is kept on the run (`where` and `message`, each cut to
+`MAX_ERROR_CHARS`), the other records are written, and the run ends `partial` (`failed` when nothing was
+written). Readers hand such a record over as a `ParseError` item in place of the record.
 
 Duplicates. Items with the same source id (or records with the same natural key) in one chunk collapse to the most
 recently updated one (the later one on a tie); an item older than one already imported in this run is skipped
@@ -56,7 +62,7 @@ import time
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -84,6 +90,7 @@ from legislation.sources.records import BillRecord, ParseError, StageResult, joi
 from legislation.stages import apply_session_end
 
 from .rows import chunked, delete_rows, insert_rows
+from .runs import heartbeat, import_runs_interrupt, truncate, worker_identity
 from .sessions import SessionCache, SessionState, sessions_end_apply
 
 __all__ = ["CHUNK_SIZE", "HASH_VERSION", "BillImporter", "RawBill"]
@@ -94,6 +101,8 @@ HASH_VERSION = 1
 CHUNK_SIZE = 1000
 # An ImportRun keeps this many error messages; the count of failures is always exact.
 MAX_ERRORS = 1000
+# Errors quote values from the sources: each `where` and `message` is cut to this many characters.
+MAX_ERROR_CHARS = 300
 SEEN_LIMIT = 50_000
 
 # Sources whose light records state a status of their own (LegiScan's status codes).
@@ -134,7 +143,8 @@ class RawBill:
     updated_at: datetime | None = None
 
 
-Item = BillRecord | RawBill
+# A ParseError in place of a record: a record its reader could not read, which fails alone.
+Item = BillRecord | RawBill | ParseError
 
 
 @dataclass
@@ -483,35 +493,80 @@ class BillImporter:
         self._seen: dict[tuple[str, str], datetime | None] = {}
         self._sessions = SessionCache(today=self.today)
         self._started = time.monotonic()
-        self.run = ImportRun.objects.create(source=source, scope=scope[:300])
+        self._saved_errors = 0
+        scope = scope[:300]
+        import_runs_interrupt(source=source, scope=scope)  # an earlier run of this scope whose process died
+        self.run = ImportRun.objects.create(
+            source=source, scope=scope, worker=worker_identity()[:200], heartbeat_at=timezone.now()
+        )
 
     # --- Public ---------------------------------------------------------------------------------------------------
 
-    def import_records(self, items: Iterable[tuple[str, Item]], *, atomic: bool = False) -> bool:
+    def import_records(self, items: Iterable[tuple[str, Item]]) -> bool:
         """Import `(where, item)` pairs. Failures of single bills never stop the stream.
 
-        With `atomic`, everything this call wrote is rolled back when the stream itself raises a ParseError (a bulk
-        file found broken half-way): the error is recorded and False returned. Without it each chunk commits.
+        Each chunk commits with the run's counts. When the stream itself raises a ParseError (a bulk file found
+        broken half-way), what it brought before stays, the error is recorded and False returned.
         """
-        checkpoint = self._checkpoint() if atomic else None
         try:
-            with _collections_per_chunk(), transaction.atomic() if atomic else nullcontext():
+            with _collections_per_chunk():
                 for chunk in chunked(items, self.chunk_size):
-                    self._import_chunk(chunk)
+                    with transaction.atomic():
+                        self._import_chunk(chunk)
+                        self._save_progress()
                     gc.collect(1)
                     if self.on_progress:
                         self.on_progress(len(chunk))
         except ParseError as exc:
-            if checkpoint:
-                self._restore(checkpoint)
             self.error(exc.where, exc.message)
+            self._save_progress()
             return False
         return True
 
     def error(self, where: str, message: str) -> None:
         """Record an error about a whole file (bills' failures are recorded by the importer itself)."""
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append({"where": where, "message": message})
+            self.errors.append(
+                {"where": truncate(where, MAX_ERROR_CHARS), "message": truncate(message, MAX_ERROR_CHARS)}
+            )
+
+    def fail(self, where: str, message: str) -> None:
+        """A record that could not be fetched or read: it fails alone (counted in `failed`, its error kept)."""
+        self._fail(where, "", message)
+
+    def abort(self, exc: BaseException) -> ImportRun:
+        """Close the run after an exception that stops the whole import (MemoryError, a worker shutting down, a
+        bug): `interrupted`, with what it committed and the exception as its last error."""
+        self.error("", f"stopped by {type(exc).__name__}: {exc}")
+        self.notes.append("interrupted; the counts are what it committed")
+        run = self.run
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportRunStatus.INTERRUPTED,
+            finished_at=timezone.now(),
+            errors=self.errors,
+            note=truncate("; ".join(self.notes), 2000),
+            **self._count_fields(),
+        )
+        run.refresh_from_db()
+        return run
+
+    def _count_fields(self) -> dict[str, int]:
+        counts = self.counts
+        return {
+            "inserted": counts.inserted,
+            "updated": counts.updated,
+            "unchanged": counts.unchanged,
+            "failed": counts.failed,
+        }
+
+    def _save_progress(self) -> None:
+        """Counts and heartbeat (and errors when there are new ones) onto the run, in the caller's transaction."""
+        fields: dict[str, Any] = {**self._count_fields(), "heartbeat_at": timezone.now()}
+        if len(self.errors) != self._saved_errors:
+            fields["errors"] = self.errors
+            self._saved_errors = len(self.errors)
+        ImportRun.objects.filter(pk=self.run.pk).update(**fields)
+        heartbeat()
 
     def finish(self) -> ImportRun:
         """Apply the session ends the run caused, close the ImportRun, tell receivers which stages moved."""
@@ -541,7 +596,8 @@ class BillImporter:
             counts.failed,
         )
         run.errors = self.errors
-        run.note = "; ".join(self.notes)
+        run.note = truncate("; ".join(self.notes), 2000)
+        run.heartbeat_at = run.finished_at
         run.save()
         bills_stage_changed_send(sender=type(self), bill_ids=self.stage_changed, import_run=run)
         return run
@@ -549,7 +605,13 @@ class BillImporter:
     # --- One chunk ------------------------------------------------------------------------------------------------
 
     def _import_chunk(self, items: list[tuple[str, Item]]) -> None:
-        plans = [plan for plan in map(self._plan, self._collapse(items)) if plan is not None]
+        readable = []
+        for where, item in items:
+            if isinstance(item, ParseError):
+                self._fail(join_path(where, item.where, ":"), "", item.message)
+            else:
+                readable.append((where, item))
+        plans = [plan for plan in map(self._plan, self._collapse(readable)) if plan is not None]
         self._find_by_source_id(plans)
         pending = []
         for plan in plans:
@@ -600,7 +662,7 @@ class BillImporter:
 
     def _fail(self, where: str, bill: str, message: str) -> None:
         self.counts.failed += 1
-        self.error(f"{where}: {bill}" if where else bill, message)
+        self.error(f"{where}: {bill}" if where and bill else where or bill, message)
 
     def _collapse(self, items: list[tuple[str, Item]]) -> list[tuple[str, Item]]:
         """One item per source id: the most recently updated, else the later one; an item older than one this run
@@ -727,26 +789,6 @@ class BillImporter:
         for plan in unmatched:
             if plan.natural_key in found:
                 plan.bill_id, plan.stored_hash = found[plan.natural_key]
-
-    # --- Rollback of an atomic stream -----------------------------------------------------------------------------
-
-    def _checkpoint(self) -> tuple:
-        return (
-            dataclasses.replace(self.counts),
-            len(self.errors),
-            len(self.stage_changed),
-            dict(self._seen),
-            set(self._sessions.newly_over),
-        )
-
-    def _restore(self, checkpoint: tuple) -> None:
-        counts, errors, stage_changed, seen, newly_over = checkpoint
-        self.counts = counts
-        del self.errors[errors:]
-        del self.stage_changed[stage_changed:]
-        self._seen = seen
-        self._sessions.newly_over = newly_over
-        self._sessions.reset()
 
 
 @contextmanager

@@ -10,10 +10,16 @@ Accepted per source (DESIGN.md, `import_bills`):
 
 A zip is recognised by its content (`zipfile.is_zipfile`), whatever its name. A JSON file is read whole and its
 shape checked before any of its bills is imported, so a file that cannot be read (empty, truncated, not JSON, the
-wrong shape, an API error body) writes nothing and the others go on. Open States bills are handed over unparsed
-(`RawBill`): the importer parses only those that changed, and a bill the parser rejects fails alone. A zip is
-streamed (memory stays flat) inside one transaction, so a zip found broken half-way is rolled back entirely.
-Consecutive JSON files share chunks, so thousands of small pages import as fast as one big file.
+wrong shape, an API error body) writes nothing and the others go on. Within a file, a bill that cannot be read
+fails alone (the importer's one rule for bad records, legislation/importers/bills.py): Open States bills are
+handed over unparsed (`RawBill`) and parsed only when they changed; LegiScan master-list entries, Congress.gov
+bills (each with its actions) and bulk zip bills are parsed one by one.
+
+A zip's member names and sizes are checked before anything is read (legislation/sources/zips.py:
+`IMPORT_MAX_MEMBER_BYTES`, `IMPORT_MAX_ARCHIVE_BYTES`, no `..`, absolute or backslashed names), then its bills are
+streamed (memory holds a chunk, not the file) and committed chunk by chunk like any other records: a zip found
+broken half-way keeps the bills read before the break, and its error is on the run. A zip that holds no bills is
+an error. Consecutive JSON files share chunks, so thousands of small pages import as fast as one big file.
 """
 
 from __future__ import annotations
@@ -139,22 +145,28 @@ def _json_records(source: str, paths: Sequence[Path], on_error: Callable[[ParseE
 
 
 def _zip_records(source: str, path: Path) -> Records:
-    """A bulk zip, streamed; any error in it is a ParseError naming the zip (and the member and place)."""
+    """A bulk zip, streamed; an error in the zip itself is a ParseError naming it (and the member and place)
+    that ends the stream, a bad bill in it comes as its ParseError item; a zip without bills is an error."""
     reader = _ZIP_READERS.get(source)
     if reader is None:
         raise ParseError(str(path), f"{source} has no zip format; give the JSON responses")
+    count = 0
     try:
         for record in reader(path):
+            count += 1
             yield str(path), record
     except ParseError as exc:
         raise exc.inside(str(path), ":") from None
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ParseError(str(path), f"unreadable zip: {exc}") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, UnicodeDecodeError, ValueError) as exc:
+        raise ParseError(str(path), f"unreadable zip: {str(exc)[:200]}") from None
+    if not count:
+        raise ParseError(str(path), "no bills in the zip")
 
 
 def _congress_records(paths: Sequence[Path], on_error: Callable[[ParseError], None]) -> Records:
     """Bill, actions, cosponsors and list responses read together, so bills meet their actions. A file that is
-    not JSON is skipped; an error in pairing or parsing fails the whole set (bills and actions go together)."""
+    not JSON, or is not a response of a known kind, is reported and skipped; a bill (with its actions) or a list
+    entry that cannot be read fails alone."""
     named = []
     for path in paths:
         try:
@@ -163,15 +175,11 @@ def _congress_records(paths: Sequence[Path], on_error: Callable[[ParseError], No
             on_error(exc)
     if not named:
         return
-    try:
-        parsed = congress.parse_payloads(named)
-    except ParseError as exc:
-        on_error(exc)
-        return
+    parsed = congress.parse_payloads(named, on_error=on_error)
     # Records come from several files at once; errors about one of them name the bill (its source id) instead.
     where = named[0][0] if len(named) == 1 else ""
     for record in parsed:
-        yield where, record
+        yield ("" if isinstance(record, ParseError) else where), record  # an error names its file itself
 
 
 def _is_zip(path: Path) -> bool:
@@ -211,16 +219,26 @@ def import_files(
     def on_error(exc: ParseError) -> None:
         importer.error(exc.where, exc.message)
 
+    try:
+        _import_paths(importer, source, paths, on_error)
+    except BaseException as exc:  # MemoryError, a worker's shutdown, a bug: the run says what it committed
+        importer.abort(exc)
+        raise
+    return importer.finish()
+
+
+def _import_paths(
+    importer: BillImporter, source: str, paths: list[Path], on_error: Callable[[ParseError], None]
+) -> None:
     if source == Source.CONGRESS:
         zips = [path for path in paths if _is_zip(path)]
         for path in zips:
             on_error(ParseError(str(path), "Congress.gov has no zip format; give the JSON responses"))
         importer.import_records(_congress_records([path for path in paths if path not in zips], on_error))
-        return importer.finish()
+        return
     for is_zip, group in groupby(paths, key=_is_zip):
         if is_zip:
             for path in group:
-                importer.import_records(_zip_records(source, path), atomic=True)
+                importer.import_records(_zip_records(source, path))
         else:
             importer.import_records(_json_records(source, list(group), on_error))
-    return importer.finish()

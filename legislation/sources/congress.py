@@ -16,7 +16,7 @@ block (congress, billType, billNumber) or ``request.billUrl``. Schema drift betw
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -285,34 +285,88 @@ def match_actions(
     return pairs
 
 
-def parse_payloads(files: Iterable[tuple[str, object]]) -> list[BillRecord]:
+def parse_payloads(
+    files: Iterable[tuple[str, object]], *, on_error: Callable[[ParseError], None] | None = None
+) -> list[BillRecord | ParseError]:
     """Saved responses of any kind, named (file name, payload): bills, their actions and cosponsors, and lists.
 
     Bill responses are paired with their actions and cosponsors; errors name the file (``s1947.json:bill.type``).
+    Without ``on_error`` the first error is raised. With it, each bad record fails alone (the importer's rule): a
+    file that is not a known response, or actions without their bill, go to ``on_error`` and are skipped, and a
+    bill (or a list) that cannot be read is its ParseError in the result, in place of its records.
     """
+
+    def failed(exc: ParseError, *, alone: bool = False) -> None:
+        if on_error is None:
+            raise exc
+        if alone:
+            records.append(exc)
+        else:
+            on_error(exc)
+
+    records: list[BillRecord | ParseError] = []
+    broken_actions: dict[BillKey, ParseError] = {}
     kinds: dict[str, list[tuple[str, object]]] = {"bill": [], "actions": [], "cosponsors": [], "bills": []}
     for name, payload in files:
-        with located(name, separator=":"):
-            _check_error(payload, "")
-            kind = next((kind for kind in kinds if isinstance(payload, Mapping) and kind in payload), None)
-            if kind is None:
-                raise ParseError("", "not a Congress.gov bill, actions, cosponsors or bill list response")
-            if kind in ("actions", "cosponsors") and bill_key(payload) is None:
-                raise ParseError("request", "does not say which bill this response belongs to")
-            if kind == "actions":
-                parse_actions(payload)  # read here too, so that an error names this file rather than the bill's
+        kind = None
+        try:
+            with located(name, separator=":"):
+                _check_error(payload, "")
+                kind = next((kind for kind in kinds if isinstance(payload, Mapping) and kind in payload), None)
+                if kind is None:
+                    raise ParseError("", "not a Congress.gov bill, actions, cosponsors or bill list response")
+                if kind in ("actions", "cosponsors") and bill_key(payload) is None:
+                    raise ParseError("request", "does not say which bill this response belongs to")
+                if kind == "actions":
+                    parse_actions(payload)  # read here too, so that an error names this file rather than the bill's
+                if kind == "bill":
+                    bill_key(payload)
+        except ParseError as exc:
+            key = _key_or_none(payload) if kind == "actions" and on_error is not None else None
+            if key is not None:
+                broken_actions[key] = exc  # its bill fails with it rather than be imported without its actions
+            else:
+                failed(exc, alone=kind == "bill")
+            continue
         kinds[kind].append((name, payload))
     cosponsors = {bill_key(payload): payload for _, payload in kinds["cosponsors"]}
+    if broken_actions:
+        keys = {bill_key(payload) for _, payload in kinds["bill"]}
+        records.extend(exc for key, exc in broken_actions.items() if key in keys)
+        for key, exc in broken_actions.items():
+            if key not in keys:
+                failed(exc)
+        kinds["bill"] = [(name, payload) for name, payload in kinds["bill"] if bill_key(payload) not in broken_actions]
     names = {id(payload): name for name, payload in kinds["bill"]}
-    pairs = match_actions((payload for _, payload in kinds["bill"]), (payload for _, payload in kinds["actions"]))
-    records = []
+    actions = kinds["actions"]
+    if on_error is not None:
+        keys = {bill_key(payload) for _, payload in kinds["bill"]}
+        for name, payload in actions:
+            if bill_key(payload) not in keys:
+                orphan = _source_id(bill_key(payload))
+                on_error(ParseError(name, f"no bill response given for these actions ({orphan})"))
+        actions = [(name, payload) for name, payload in actions if bill_key(payload) in keys]
+    pairs = match_actions((payload for _, payload in kinds["bill"]), (payload for _, payload in actions))
     for bill_payload, actions_payload in pairs:
-        with located(names[id(bill_payload)], separator=":"):
-            records.append(parse_bill(bill_payload, actions_payload, cosponsors.get(bill_key(bill_payload))))
+        try:
+            with located(names[id(bill_payload)], separator=":"):
+                records.append(parse_bill(bill_payload, actions_payload, cosponsors.get(bill_key(bill_payload))))
+        except ParseError as exc:
+            failed(exc, alone=True)
     for name, payload in kinds["bills"]:
-        with located(name, separator=":"):
-            records.extend(parse_bill_list(payload))
+        try:
+            with located(name, separator=":"):
+                records.extend(parse_bill_list(payload))
+        except ParseError as exc:
+            failed(exc, alone=True)
     return records
+
+
+def _key_or_none(payload: object) -> BillKey | None:
+    try:
+        return bill_key(payload)
+    except ParseError:
+        return None
 
 
 def public_url(congress: int, bill_type: str, number: str) -> str:

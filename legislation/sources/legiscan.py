@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -38,6 +37,7 @@ from legislation.sources.records import (
     located,
     normalise_identifier,
 )
+from legislation.sources.zips import open_archive, read_member
 from legislation.stages import stage_from_legiscan
 
 __all__ = [
@@ -105,13 +105,14 @@ def check_envelope(payload: object) -> dict[str, Any]:
     return envelope
 
 
-def parse_payload(payload: object) -> list[BillRecord]:
-    """A saved ``getBill`` response or dataset bill file, or a ``getMasterList``/``getMasterListRaw`` response."""
+def parse_payload(payload: object) -> list[BillRecord | ParseError]:
+    """A saved ``getBill`` response or dataset bill file, or a ``getMasterList``/``getMasterListRaw`` response
+    (whose entries that cannot be read come as their ParseErrors, in place: each fails alone)."""
     envelope = check_envelope(payload)
     if "bill" in envelope:
         return [parse_get_bill(envelope)]
     if "masterlist" in envelope:
-        return parse_master_list(envelope)
+        return parse_master_list(envelope, alone=True)
     raise ParseError("", "expected a LegiScan getBill or getMasterList response (no 'bill' or 'masterlist' key)")
 
 
@@ -153,8 +154,8 @@ def parse_get_bill(payload: object) -> BillRecord:
 
 
 def parse_master_list(
-    payload: object, *, jurisdiction: str = "", session: SessionRecord | None = None
-) -> list[BillRecord]:
+    payload: object, *, jurisdiction: str = "", session: SessionRecord | None = None, alone: bool = False
+) -> list[BillRecord | ParseError]:
     """Light records from ``getMasterList`` (or ``getMasterListRaw``, which has only ids, numbers and hashes).
 
     They carry no actions (``extras["actions_included"]`` is False) but keep ``change_hash``, ``status``,
@@ -165,27 +166,39 @@ def parse_master_list(
     masterlist = Node(check_envelope(payload)).node("masterlist")
     if session is None:
         session = _session(masterlist.node("session"))
-    return [
-        _master_list_entry(Node(entry, masterlist.at(key)), session, jurisdiction)
-        for key, entry in masterlist.data.items()
-        if key != "session"
-    ]
+    records: list[BillRecord | ParseError] = []
+    for key, entry in masterlist.data.items():
+        if key == "session":
+            continue
+        try:
+            records.append(_master_list_entry(Node(entry, masterlist.at(key)), session, jurisdiction))
+        except ParseError as exc:
+            if not alone:
+                raise
+            records.append(exc)  # with ``alone``, a bad entry fails alone
+    return records
 
 
-def iter_dataset_zip(path: str | Path) -> Iterator[BillRecord]:
-    """The bills of a LegiScan dataset ZIP (``STATE/SESSION/bill/*.json``); people, votes and texts are skipped."""
-    with zipfile.ZipFile(path) as archive:
+def iter_dataset_zip(path: str | Path) -> Iterator[BillRecord | ParseError]:
+    """The bills of a LegiScan dataset ZIP (``STATE/SESSION/bill/*.json``); people, votes and texts are skipped.
+
+    Names and sizes are checked first (legislation.sources.zips); each bill file is read alone, and one that
+    cannot be read comes as its ParseError, in its place, while the others go on."""
+    with open_archive(path) as archive:
         members = [name for name in archive.namelist() if _DATASET_BILL.search(name)]
         if not members:
             raise ParseError("", "no bill/*.json in the zip: not a LegiScan dataset")
         for name in members:
-            with archive.open(name) as member:
+            try:
                 try:
-                    payload = json.load(member)
+                    payload = json.loads(read_member(archive, name))
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    raise ParseError(name, f"invalid JSON: {exc}") from None
-            with located(name, separator=":"):
-                record = parse_get_bill(payload)
+                    raise ParseError(name, f"invalid JSON: {str(exc)[:200]}") from None
+                with located(name, separator=":"):
+                    record = parse_get_bill(payload)
+            except ParseError as exc:
+                yield exc
+                continue
             yield record
 
 

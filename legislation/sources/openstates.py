@@ -23,7 +23,6 @@ from __future__ import annotations
 import ast
 import csv
 import io
-import json
 import re
 import zipfile
 from collections import defaultdict
@@ -43,11 +42,11 @@ from legislation.sources.records import (
     SourceLinkRecord,
     SponsorRecord,
     StageResult,
-    as_list,
     as_str_tuple,
     located,
     normalise_identifier,
 )
+from legislation.sources.zips import json_list_items, open_archive
 from legislation.stages import is_unicameral, stage_from_openstates
 
 __all__ = ["iter_bulk_zip", "jurisdiction_from_ocd_id", "parse_bill", "parse_bills_page", "parse_payload"]
@@ -83,10 +82,13 @@ def parse_payload(payload: object) -> list[BillRecord]:
     return [parse_bill(payload)]
 
 
-def parse_bills_page(payload: object) -> list[BillRecord]:
-    """A ``/bills`` page: ``{"results": [bill, ...], "pagination": {...}}``."""
+def parse_bills_page(payload: object, *, alone: bool = False) -> list[BillRecord | ParseError]:
+    """A ``/bills`` page: ``{"results": [bill, ...], "pagination": {...}}``. With ``alone``, a bill that cannot be
+    read comes as its ParseError, in its place (it fails alone); else the first one is raised."""
     _check_error(payload)
     page = Node(payload)
+    if alone:
+        return [_record_or_error(parse_bill, bill.data, bill.where) for bill in page.nodes("results")]
     return [parse_bill(bill.data, bill.where) for bill in page.nodes("results")]
 
 
@@ -119,9 +121,11 @@ def parse_bill(obj: object, where: str = "") -> BillRecord:
     )
 
 
-def iter_bulk_zip(path: str | Path) -> Iterator[BillRecord]:
-    """The bills of an Open States per-session bulk zip, JSON or CSV, one session's data in memory at a time."""
-    with zipfile.ZipFile(path) as archive:
+def iter_bulk_zip(path: str | Path) -> Iterator[BillRecord | ParseError]:
+    """The bills of an Open States per-session bulk zip, JSON or CSV: a JSON list streamed one bill at a time, a
+    CSV session's tables one session at a time (legislation.sources.zips checks names and sizes first). A bill
+    that cannot be read comes as its ParseError, in its place, and the others go on."""
+    with open_archive(path) as archive:
         names = archive.namelist()
         bill_tables = [name for name in names if name.endswith(("_bills.json", "_bills.csv"))]
         if not bill_tables:
@@ -257,15 +261,18 @@ def _jurisdiction_of_member(name: str) -> str:
     raise ParseError(name, "cannot tell the jurisdiction: expected a name like CA_2021_bills.csv")
 
 
-def _iter_export_json(archive: zipfile.ZipFile, name: str) -> Iterator[BillRecord]:
+def _iter_export_json(archive: zipfile.ZipFile, name: str) -> Iterator[BillRecord | ParseError]:
     jurisdiction = _jurisdiction_of_member(name)
-    with archive.open(name) as member:
-        try:
-            bills = json.load(member)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ParseError(name, f"invalid JSON: {exc}") from None
-    for index, item in enumerate(as_list(bills, name)):
-        yield _parse_export_bill(Node(item, f"{name}[{index}]"), jurisdiction)
+    for index, item in json_list_items(archive, name):
+        yield _record_or_error(_parse_export_bill, Node(item, f"{name}[{index}]"), jurisdiction)
+
+
+def _record_or_error(parse: Callable[..., BillRecord], *args: Any) -> BillRecord | ParseError:
+    """One bill parsed, or the error that makes it fail alone."""
+    try:
+        return parse(*args)
+    except ParseError as exc:
+        return exc
 
 
 def _parse_export_bill(bill: Node, jurisdiction: str) -> BillRecord:
@@ -314,20 +321,33 @@ def _csv_list(row: Node, key: str) -> tuple[str, ...]:
             raise ParseError("", f"not a list: {raw!r}") from None
 
 
-def _grouped(rows: Iterable[Node], build: Callable[[Node], Any]) -> dict[str, list[Any]]:
+def _grouped(
+    rows: Iterable[Node], build: Callable[[Node], Any], bad: dict[str, ParseError], errors: list[ParseError]
+) -> dict[str, list[Any]]:
+    """Rows by bill id. A row that cannot be read makes its bill fail (``bad``: the bill would be incomplete), or,
+    without a bill id, is an error of its own (``errors``)."""
     groups: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
-        groups[row.text("bill_id", required=True)].append(build(row))
+        try:
+            groups[row.text("bill_id", required=True)].append(build(row))
+        except ParseError as exc:
+            bill_id = row.text("bill_id") if isinstance(row.data, dict) else ""
+            if bill_id:
+                bad.setdefault(bill_id, exc)
+            else:
+                errors.append(exc)
     return groups
 
 
-def _iter_export_csv(archive: zipfile.ZipFile, bills_name: str) -> Iterator[BillRecord]:
+def _iter_export_csv(archive: zipfile.ZipFile, bills_name: str) -> Iterator[BillRecord | ParseError]:
     """One session's CSV tables: children are grouped by bill id first, then each bill row is assembled."""
     prefix = bills_name.removesuffix("bills.csv")
     jurisdiction = _jurisdiction_of_member(bills_name)
+    errors: list[ParseError] = []
     organizations = {
-        row.text("id", required=True): (row.text("name"), row.text("classification"))
+        row.text("id"): (row.text("name"), row.text("classification"))
         for row in _csv_rows(archive, f"{prefix}organizations.csv")
+        if row.text("id")
     }
 
     def csv_action(row: Node) -> ActionRecord:
@@ -335,13 +355,18 @@ def _iter_export_csv(archive: zipfile.ZipFile, bills_name: str) -> Iterator[Bill
         chamber = classification if classification in _CHAMBERS else _chamber_from_name(actor)
         return _action(row, 0, actor=actor, chamber=chamber, classification=_csv_list(row, "classification"))
 
-    actions = _grouped(_csv_rows(archive, f"{prefix}bill_actions.csv"), csv_action)
-    sponsors = _grouped(_csv_rows(archive, f"{prefix}bill_sponsorships.csv"), lambda row: row)
-    sources = _grouped(_csv_rows(archive, f"{prefix}bill_sources.csv"), lambda row: row)
-    abstracts = _grouped(_csv_rows(archive, f"{prefix}bill_abstracts.csv"), lambda row: row)
-    for bill in _csv_rows(archive, bills_name):
+    bad: dict[str, ParseError] = {}
+    actions = _grouped(_csv_rows(archive, f"{prefix}bill_actions.csv"), csv_action, bad, errors)
+    sponsors = _grouped(_csv_rows(archive, f"{prefix}bill_sponsorships.csv"), lambda row: row, bad, errors)
+    sources = _grouped(_csv_rows(archive, f"{prefix}bill_sources.csv"), lambda row: row, bad, errors)
+    abstracts = _grouped(_csv_rows(archive, f"{prefix}bill_abstracts.csv"), lambda row: row, bad, errors)
+    yield from errors
+
+    def csv_bill(bill: Node) -> BillRecord:
         bill_id = bill.text("id", required=True)
-        yield _bill_record(
+        if bill_id in bad:
+            raise bad[bill_id]
+        return _bill_record(
             bill,
             jurisdiction=jurisdiction,
             session=bill.text("session_identifier", required=True),
@@ -354,3 +379,6 @@ def _iter_export_csv(archive: zipfile.ZipFile, bills_name: str) -> Iterator[Bill
             classification=_csv_list(bill, "classification"),
             subjects=_csv_list(bill, "subject"),
         )
+
+    for bill in _csv_rows(archive, bills_name):
+        yield _record_or_error(csv_bill, bill)

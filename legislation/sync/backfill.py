@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import httpx
 from django.utils import timezone
@@ -34,7 +35,7 @@ def _store_change_hashes(path: Path) -> None:
     """The change_hash of every bill in a dataset ZIP, so the regular sync skips bills the ZIP brought current."""
     try:
         for record in legiscan.iter_dataset_zip(path):
-            if record.extras.get("change_hash"):
+            if not isinstance(record, ParseError) and record.extras.get("change_hash"):
                 remote_state_save(
                     source=Source.LEGISCAN,
                     external_id=record.source_id,
@@ -94,12 +95,19 @@ def legiscan_dataset_backfill(
     return runs
 
 
+def _public_name(location: str) -> str:
+    """The file name of a URL or path: scopes are public (/api/v1/freshness/), the server's folders and a URL's
+    query string (which may hold a key) are not."""
+    return PurePosixPath(urlsplit(location).path if "://" in location else location.replace("\\", "/")).name
+
+
 def openstates_bulk_backfill(*, location: str, transport: httpx.BaseTransport | None = None) -> ImportRun:
     """Import an Open States per-session bulk zip from a URL or a local path."""
+    scope = f"backfill {_public_name(location)}"
     if not location.startswith(("http://", "https://")):
-        return import_files(source=Source.OPENSTATES, paths=[location], scope=f"backfill {location}")
+        return import_files(source=Source.OPENSTATES, paths=[location], scope=scope)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / (location.rstrip("/").rsplit("/", 1)[-1] or "bulk.zip")
+        path = Path(folder) / (_public_name(location) or "bulk.zip")
         try:
             with (
                 httpx.Client(timeout=timeout_from_settings(), follow_redirects=True, transport=transport) as http,
@@ -110,8 +118,8 @@ def openstates_bulk_backfill(*, location: str, transport: httpx.BaseTransport | 
                     for chunk in response.iter_bytes():
                         out.write(chunk)
         except httpx.HTTPError as exc:
-            return _closed_run(Source.OPENSTATES, f"backfill {location}", 0, error=f"download failed: {exc}")
-        return import_files(source=Source.OPENSTATES, paths=[path], scope=f"backfill {location}")
+            return _closed_run(Source.OPENSTATES, scope, 0, error=f"download failed: {exc}")
+        return import_files(source=Source.OPENSTATES, paths=[path], scope=scope)
 
 
 def _closed_run(source: str, scope: str, requests: int, *, error: str = "", note: str = "") -> ImportRun:

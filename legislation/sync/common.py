@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from legislation.importers import summary_line
 from legislation.importers.bills import BillImporter
+from legislation.importers.runs import heartbeat_hook, process_alive, worker_identity
 from legislation.models import (
     Bill,
     BillExternalId,
@@ -53,10 +54,6 @@ KEY_SETTINGS = {
     "congress": "CONGRESS_API_KEY",
 }
 SOURCE_NAMES = {"openstates": "Open States", "legiscan": "LegiScan", "congress": "Congress.gov"}
-
-# How long a scope's lock lives if its holder dies without releasing it: longer than any task may run (the hard
-# time limit in legislation/tasks.py), so a live task never loses its lock, and short enough to heal after a crash.
-LOCK_TIMEOUT = 20 * 60
 
 ClientT = TypeVar("ClientT", bound=SourceClient)
 
@@ -91,18 +88,49 @@ class ScopeBusy(Exception):
     """Another worker is syncing this scope right now."""
 
 
+def _task_of(token: str) -> str:
+    """The Celery task id in a lock token (``host:pid task <id> <random>``), or ""."""
+    _, found, rest = token.partition(" task ")
+    return rest.split(" ", 1)[0] if found else ""
+
+
+def _holder_gone(holder: str, token: str) -> bool:
+    """Whether the lock's holder is dead: the same task as ours (a redelivered task: its first delivery's worker
+    died), or a process of this host that no longer exists."""
+    task = _task_of(token)
+    return bool(task and _task_of(holder) == task) or process_alive(holder) is False
+
+
 @contextmanager
-def scope_lock(source: str, scope: str, *, timeout: int = LOCK_TIMEOUT) -> Iterator[None]:
+def scope_lock(source: str, scope: str, *, timeout: int | None = None) -> Iterator[None]:
     """Hold the lock of one source and scope (``cache.add`` is atomic on Redis), or raise :class:`ScopeBusy`.
 
-    Only the holder's token releases it, so a lock that expired and was taken by another worker is left alone.
+    The lock's value names its holder (``host:pid``, the Celery task id, a random part). It lives
+    ``SYNC_LOCK_TTL`` seconds (``timeout``), renewed with every chunk an import inside commits, so it expires soon
+    after its holder dies; before that, the holder's redelivered task, or any process of the same host when the
+    holder's process is gone, takes it over. Only the holder's token releases it, so a lock that expired and was
+    taken by another worker is left alone.
     """
+    timeout = timeout or settings.SYNC_LOCK_TTL
     key = f"sync:lock:{source}:{scope}"
-    token = secrets.token_hex(8)
+    token = f"{worker_identity()} {secrets.token_hex(4)}"
     if not cache.add(key, token, timeout=timeout):
-        raise ScopeBusy(f"{source} {scope} is being synced by another worker")
+        holder = cache.get(key) or ""
+        if not (holder and _holder_gone(holder, token)):
+            raise ScopeBusy(f"{source} {scope} is being synced by another worker ({holder or 'just released'})")
+        # No compare-and-set in Django's cache API: write, then check that no other taker won.
+        cache.set(key, token, timeout=timeout)
+        if cache.get(key) != token:
+            raise ScopeBusy(f"{source} {scope} was taken over by another worker")
+        logger.warning("%s %s: lock of a dead holder (%s) taken over", source, scope, holder)
+
+    def renew() -> None:
+        if cache.get(key) == token:
+            cache.touch(key, timeout)
+
     try:
-        yield
+        with heartbeat_hook(renew):
+            yield
     finally:
         if cache.get(key) == token:
             cache.delete(key)
@@ -227,6 +255,10 @@ class SyncRun:
 
     def error(self, where: str, message: str) -> None:
         self.importer.error(where, message)
+
+    def fail(self, where: str, message: str) -> None:
+        """One bill's answer could not be fetched or read: it fails alone, the run goes on (and ends partial)."""
+        self.importer.fail(where, message)
 
     def note(self, text: str) -> None:
         self.notes.append(text)

@@ -98,9 +98,9 @@ def _fetch(sync: SyncRun, key: BillKey, entry: dict[str, Any] | None) -> bool:
         with located(label, separator=" "):
             record = congress.parse_bill(detail, actions)
     except PermanentSourceError as exc:
-        sync.error(label, exc.message)
+        sync.fail(label, exc.message)
     except ParseError as exc:
-        sync.error(exc.where, f"malformed response: {exc.message}")
+        sync.fail(exc.where, f"malformed response: {exc.message}")
     else:
         if sync.import_one(label, record):
             marker = _entry_fingerprint(entry) if entry is not None else UNLISTED
@@ -128,7 +128,11 @@ def congress_sync(
         where = f"/bill?fromDateTime={format_datetime(start)}"
         for number, page in enumerate(sync.client.bill_list(from_datetime=start, to_datetime=now)):
             for index, entry in enumerate(page["bills"]):
-                key = list_entry_key(entry, f"{where} page {number + 1}: bills[{index}]")
+                try:
+                    key = list_entry_key(entry, f"{where} page {number + 1}: bills[{index}]")
+                except ParseError as exc:  # this entry only: the others go on
+                    sync.fail(exc.where, f"malformed list entry: {exc.message}")
+                    continue
                 kept = latest.get(key)
                 if kept is None or str(entry.get("updateDate") or "") >= str(kept.get("updateDate") or ""):
                     latest[key] = entry

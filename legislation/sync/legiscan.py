@@ -102,10 +102,10 @@ def legiscan_sync(
                 with located(f"getBill {bill_id}", separator=" "):
                     record = legiscan.parse_get_bill(payload)
             except PermanentSourceError as exc:  # this bill's answer only: the others go on
-                sync.error(f"getBill {bill_id}", exc.message)
+                sync.fail(f"getBill {bill_id}", exc.message)
                 continue
             except ParseError as exc:
-                sync.error(exc.where, f"malformed response: {exc.message}")
+                sync.fail(exc.where, f"malformed response: {exc.message}")
                 continue
             if sync.import_one(f"getBill {bill_id}", record):
                 remote_state_save(

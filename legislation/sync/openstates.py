@@ -25,7 +25,7 @@ from legislation.choices import Source
 from legislation.models import ImportRun, Jurisdiction
 from legislation.sources import openstates
 from legislation.sources.openstates_client import MAX_PER_PAGE, OpenStatesClient, format_updated_since
-from legislation.sources.records import located
+from legislation.sources.records import ParseError, join_path, located
 
 from .common import SyncRun, cursor_datetime, cursor_set, run_sync, sync_scope, tracked_bills, window_start
 
@@ -53,7 +53,11 @@ def openstates_sync(
             payload = sync.client.bills_page(jurisdiction=place.ocd_id, updated_since=position, page=page)
             where = f"/bills?updated_since={format_updated_since(position)}&page={page}"
             with located(where, separator=" "):
-                records = openstates.parse_bills_page(payload)
+                parsed = openstates.parse_bills_page(payload, alone=True)
+            records = [record for record in parsed if not isinstance(record, ParseError)]
+            for bad in parsed:
+                if isinstance(bad, ParseError):  # this bill only: the others go on (the cursor passes it)
+                    sync.fail(join_path(where, bad.where, " "), f"malformed bill: {bad.message}")
             fresh = [record for record in records if record.source_id not in seen]
             seen.update(record.source_id for record in fresh)
             listed += len(fresh)
@@ -65,7 +69,7 @@ def openstates_sync(
             if latest is not None and (cursor is None or latest > cursor):  # the overlap must not move it back
                 cursor_set(SOURCE, scope, latest.isoformat())
                 cursor = latest
-            if len(records) < MAX_PER_PAGE:
+            if len(parsed) < MAX_PER_PAGE:
                 break
             if latest is not None and latest > position:
                 position, page = latest, 1

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from legislation.importers import BillImporter, files
-from legislation.models import Bill, BillAction, ImportRun, StageChange
+from legislation.models import Bill, BillAction, ImportRun, ImportRunStatus, StageChange
 
 from .importers.payloads import (
     AK_HB1,
@@ -199,9 +199,11 @@ def test_bad_file_among_good_ones_fails_alone(tmp_path: Path) -> None:
     assert "34 inserted" in message
 
 
-def test_zip_broken_half_way_is_rolled_back_entirely(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Chunks of one bill: the good bill's chunk is written (and would stay) before the broken member is read, so
-    # only the zip's own transaction can take it back.
+def test_zip_broken_half_way_keeps_what_it_read_and_names_the_break(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The one rule for bad input (README, Importing bills): bills read before the break were valid and stay (each
+    # chunk commits); the break is an error on the run, which ends partial, and the command exits non-zero.
     monkeypatch.setattr(files, "BillImporter", partial(BillImporter, chunk_size=1))
     good = json.dumps([{**demo_bill("ca", "SB 57"), "legislative_session": "20212022"}])
     path = write_zip(
@@ -210,7 +212,8 @@ def test_zip_broken_half_way_is_rolled_back_entirely(tmp_path: Path, monkeypatch
     )
     message = failing("openstates", path)
     assert f"{path}:CA/20232024/CA_20232024_bills.json" in message
-    assert_nothing_written()
+    assert list(Bill.objects.values_list("identifier", flat=True)) == ["SB 57"]
+    assert ImportRun.objects.get().status == ImportRunStatus.PARTIAL
 
 
 def test_corrupt_zip_names_the_file(tmp_path: Path) -> None:
@@ -221,9 +224,9 @@ def test_corrupt_zip_names_the_file(tmp_path: Path) -> None:
     assert_nothing_written()
 
 
-def test_congress_actions_without_their_bill_fail_the_set(tmp_path: Path) -> None:
+def test_congress_actions_without_their_bill_are_an_error(tmp_path: Path) -> None:
     message = failing("congress", S1947[1])
-    assert "no bill response given for the actions of 119-s-1947" in message
+    assert "no bill response given for these actions (119-s-1947)" in message
     assert_nothing_written()
 
 

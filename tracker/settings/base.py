@@ -345,6 +345,19 @@ SYNC_MAX_PAGES = env.int("SYNC_MAX_PAGES", default=10)  # list pages per scope a
 SYNC_SESSION_GRACE_DAYS = env.int("SYNC_SESSION_GRACE_DAYS", default=60)  # governors act after sine die
 SYNC_STALE_MARGIN_MINUTES = env.int("SYNC_STALE_MARGIN_MINUTES", default=30)
 SYNC_TASK_MAX_RETRIES = env.int("SYNC_TASK_MAX_RETRIES", default=3)
+# Imports (legislation/importers): a run whose heartbeat (moved with every committed chunk) is older than this many
+# seconds is taken for dead and marked interrupted; longer than any task's hard time limit between two chunks.
+IMPORT_HEARTBEAT_TIMEOUT = env.int("IMPORT_HEARTBEAT_TIMEOUT", default=15 * 60)
+# Zip imports refuse a member, or an archive in total, that unpacks to more than this many bytes (zip bombs,
+# runaway files); members are streamed, so memory does not grow with them (legislation/importers/files.py).
+IMPORT_MAX_MEMBER_BYTES = env.int("IMPORT_MAX_MEMBER_BYTES", default=1024**3)
+IMPORT_MAX_ARCHIVE_BYTES = env.int("IMPORT_MAX_ARCHIVE_BYTES", default=4 * 1024**3)
+# One bill (an item of a bulk JSON list, a LegiScan bill file) larger than this is refused alone.
+IMPORT_MAX_RECORD_BYTES = env.int("IMPORT_MAX_RECORD_BYTES", default=64 * 1024**2)
+# A sync scope's lock lives this long unless its holder renews it (with every committed chunk): longer than a scope
+# task's hard time limit (9 minutes), so a live sync never loses it; a dead holder's lock is taken over at once by
+# its redelivered task or on its host, else it expires (legislation/sync/common.py).
+SYNC_LOCK_TTL = env.int("SYNC_LOCK_TTL", default=10 * 60)
 DISCOVERY_MAX_NEW_BILLS = env.int("DISCOVERY_MAX_NEW_BILLS", default=20)  # detail requests per search and source
 # httpx logs every request's full URL at INFO, and the LegiScan and Congress.gov keys travel in the query string.
 LOGGING["loggers"] = {**LOGGING.get("loggers", {}), "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}}

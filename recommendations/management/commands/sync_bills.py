@@ -4,8 +4,9 @@ Runs the same services as the Celery tasks, in this process, one scope (source x
 under the same lock the tasks take. By default it syncs the bills linked to a recommendation (what beat syncs);
 ``--all-stored`` syncs every stored bill of the jurisdictions instead. ``--discover`` also runs the saved searches
 at the source. ``--backfill`` loads whole sessions instead (LegiScan dataset ZIPs of the ``--jurisdiction`` states,
-or Open States bulk zips by URL or path). Prints one line per scope and a summary; exits non-zero if a scope
-failed.
+or Open States bulk zips by URL or path). Prints one line per scope and a summary. Exit status: 0 when every
+scope succeeded; 1 when a scope failed or partly failed; 3 when a scope was busy (another worker holds its lock:
+nothing was synced for it, which is not a success either).
 
 It lives in recommendations, not legislation, because knowing which bills are tracked (links) and running saved
 searches are recommendations' business; legislation's services take the bill ids.
@@ -83,6 +84,7 @@ class Command(BaseCommand):
         sources = Source.values if options["source"] == "all" else [options["source"]]
         wanted = {code.lower() for code in options["jurisdiction"]}
         runs: list[ImportRun] = []
+        self.busy: list[str] = []
         if options["backfill"] is not None:
             self._summary(self._backfill(options["source"], wanted, options["backfill"]))
             return
@@ -132,7 +134,8 @@ class Command(BaseCommand):
             with scope_lock(source, scope):
                 run = call(on_progress=bar.update) if bar else call()
         except ScopeBusy as exc:
-            self.stdout.write(self.style.WARNING(f"{label}: {exc}; skipped"))
+            self.stderr.write(self.style.ERROR(f"{label}: busy, not synced: {exc}"))
+            self.busy.append(label)
             return []
         except SourceError as exc:
             run = getattr(exc, "import_run", None)
@@ -175,3 +178,9 @@ class Command(BaseCommand):
         )
         if failed:
             raise CommandError(f"{len(failed)} of {len(runs)} scopes did not fully succeed; see the import runs")
+        if self.busy:
+            raise CommandError(
+                f"{len(self.busy)} scopes busy, not synced (another worker holds their lock; run again when it is "
+                f"done): {', '.join(self.busy)}",
+                returncode=3,
+            )

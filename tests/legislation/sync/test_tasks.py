@@ -11,7 +11,7 @@ from django.utils import timezone
 from legislation import tasks
 from legislation.choices import Stage
 from legislation.models import Bill, BillExternalId, ImportRun, ImportRunStatus, StageChange
-from legislation.sync import bill_ids_to_poll, scope_lock, sessions_close
+from legislation.sync import ScopeBusy, bill_ids_to_poll, scope_lock, sessions_close
 from legislation.sync.plan import sync_plan
 from recommendations.tasks import sync_tracked
 from tests.factories import BillFactory, BillLinkFactory, JurisdictionFactory, LegislativeSessionFactory
@@ -76,10 +76,25 @@ def test_plan_gives_legiscan_only_bills_it_knows(demo_bills):
     assert plan == {("openstates", "ca"): [ca.pk], ("openstates", "tx"): [tx.pk], ("legiscan", "tx"): [tx.pk]}
 
 
-def test_scope_task_returns_at_once_when_the_scope_is_locked(fake, demo_bills):
-    with scope_lock("openstates", "sync:ca"):
-        assert tasks.sync_scope.run("openstates", "ca", []) == {"status": "busy"}
+def test_scope_task_found_busy_retries_later_and_is_not_a_success(fake, demo_bills, monkeypatch):
+    retried: dict = {}
+
+    def retry(exc=None, countdown=None, **kwargs):
+        retried.update(exc=exc, countdown=countdown)
+        return Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(tasks.sync_scope, "retry", retry)
+    with scope_lock("openstates", "sync:ca"), pytest.raises(Retry):
+        tasks.sync_scope.run("openstates", "ca", [])
+    assert isinstance(retried["exc"], ScopeBusy)
+    assert retried["countdown"] >= tasks.SYNC_BUSY_RETRY
     assert fake.count("openstates") == 0
+
+
+def test_scope_task_still_busy_after_its_retries_fails(fake, demo_bills, settings):
+    settings.SYNC_TASK_MAX_RETRIES = 0
+    with scope_lock("openstates", "sync:ca"), pytest.raises(ScopeBusy):
+        tasks.sync_scope.run("openstates", "ca", [])
 
 
 def test_scope_task_retries_transient_errors_with_the_sources_retry_after(fake, demo_bills, monkeypatch):
