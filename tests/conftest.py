@@ -18,6 +18,7 @@ from tests.factories import UserFactory
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 STAFF_GROUPS = importlib.import_module("recommendations.migrations.0003_staff_groups")
+REVIEW_PERMISSIONS = importlib.import_module("recommendations.migrations.0007_review_permissions")
 SYNC_SCHEDULES = importlib.import_module("recommendations.migrations.0004_default_sync_schedules")
 DIGEST_SCHEDULES = importlib.import_module("alerts.migrations.0002_digest_schedules")
 
@@ -33,6 +34,15 @@ def migration_rows_restore() -> None:
         modules = [config.models_module for config in configs]
         try:
             STAFF_GROUPS.create_groups(apps, None)
+        finally:
+            for config, module in zip(configs, modules, strict=True):
+                config.models_module = module
+    if not Group.objects.filter(name="Reviewers", permissions__codename="review_measure").exists():
+        # The measures' and reviews' permissions of the staff groups (0007), made the same way.
+        configs = [apps.get_app_config("recommendations")]
+        modules = [config.models_module for config in configs]
+        try:
+            REVIEW_PERMISSIONS.grant(apps, None)
         finally:
             for config, module in zip(configs, modules, strict=True):
                 config.models_module = module

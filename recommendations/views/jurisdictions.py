@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from legislation.models import Jurisdiction, bill_page_path_maker
 from legislation.selectors import bill_stage_dates_listed, data_freshness
@@ -26,7 +26,14 @@ from ..selectors import (
     recommendation_list_current,
 )
 from .common import api_url, csv_response, csv_url, link_csv_response, wants_csv
-from .measures import LOCAL_KINDS, local_standing, measure_links, measures_by_recommendation, reviewers_by_id
+from .measures import (
+    LOCAL_KINDS,
+    local_standing,
+    measure_csv_response,
+    measure_links,
+    measures_by_recommendation,
+    reviewers_by_id,
+)
 
 TIMELINE_LENGTH = 20
 BILLS_SHOWN = 10  # per recommendation; the recommendation's page lists them all, filtered to the jurisdiction
@@ -84,33 +91,16 @@ def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
         "bills_csv_url": csv_url(request, table="bills"),
         "bills_api_url": api_url("billlink-list", jurisdiction=jurisdiction.code),
         "measures_csv_url": csv_url(request, table="measures"),
-        "measures_api_url": _measures_api_url(jurisdiction.code),
+        "measures_api_url": api_url("measure-list", jurisdiction=jurisdiction.code),
         "changes_api_url": api_url("changes", jurisdiction=jurisdiction.code),
     }
     return render(request, "recommendations/jurisdiction.html", context)
 
 
-def _measures_api_url(code: str) -> str:
-    try:
-        return api_url("measure-list", jurisdiction=code)
-    except NoReverseMatch:  # the page does not need the measures API to stand
-        return ""
-
-
 def _csv(request: HttpRequest, jurisdiction: Jurisdiction, rows: list[dict]) -> HttpResponse:
     if request.GET.get("table") == "measures":
-        return csv_response(
-            f"{jurisdiction.code}-measures.csv",
-            ["recommendation", "jurisdiction", "kind", "title", "status", "date", "effect", "rationale", "url",
-             "evidence_url", "page"],
-            (
-                [row["recommendation"].code, link.measure.jurisdiction.code, link.measure.kind, link.measure.title,
-                 link.measure.status, link.measure.date, link.effect, link.rationale, link.measure.url,
-                 link.evidence_url or link.measure.evidence_url, request.build_absolute_uri(link.path)]
-                for row in rows
-                for link in row["measures"]
-            ),
-        )  # fmt: skip
+        links = [link for row in rows for link in row["measures"]]
+        return measure_csv_response(request, f"{jurisdiction.code}-measures.csv", links)
     if request.GET.get("table") == "bills":
         return link_csv_response(
             request,

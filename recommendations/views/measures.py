@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.text import slugify
 
 from legislation.choices import JurisdictionKind
@@ -77,17 +77,10 @@ def measure_page(request: HttpRequest, jurisdiction: str, pk: int, slug: str = "
             "history": _history_rows(history),
             "public": measure.review_status == ReviewStatus.APPROVED,
             "links_tools": {"csv_url": csv_url(request), "api_url": api_url("billlink-list", measure=measure.pk)},
-            "api_measure_url": _measure_api_url(measure),
+            "api_measure_url": reverse("api:measure-detail", kwargs={"pk": measure.pk}),
             "freshness": data_freshness(),
         },
     )
-
-
-def _measure_api_url(measure: Measure) -> str:
-    try:
-        return reverse("api:measure-detail", kwargs={"pk": measure.pk})
-    except NoReverseMatch:  # the page does not need the API to stand
-        return ""
 
 
 def _name(user) -> str:
@@ -145,6 +138,26 @@ def measure_links(*, jurisdictions: Iterable[Jurisdiction] = (), recommendation=
     for link in links:
         link.path = measure_path(link.measure)
     return links
+
+
+MEASURE_CSV_HEADER = (
+    "recommendation", "jurisdiction", "kind", "title", "status", "date", "effect", "rationale", "url", "evidence_url",
+    "page",
+)  # fmt: skip
+
+
+def measure_csv_response(request: HttpRequest, filename: str, links: Iterable[BillLink]) -> HttpResponse:
+    """Linked measures as CSV, one row per link (from `measure_links`, `path` set)."""
+    return csv_response(
+        filename,
+        MEASURE_CSV_HEADER,
+        (
+            [link.recommendation.code, link.measure.jurisdiction.code, link.measure.kind, link.measure.title,
+             link.measure.status, link.measure.date, link.effect, link.rationale, link.measure.url,
+             link.evidence_url or link.measure.evidence_url, request.build_absolute_uri(link.path)]
+            for link in links
+        ),
+    )  # fmt: skip
 
 
 def measures_by_recommendation(links: list[BillLink]) -> dict[int, list[BillLink]]:

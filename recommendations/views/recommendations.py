@@ -32,7 +32,7 @@ from ..selectors import (
 )
 from .common import api_url, csv_response, csv_url, link_csv_response, wants_csv
 from .maps import _fragment, map_context
-from .measures import measure_links
+from .measures import measure_csv_response, measure_links
 
 FILTERS = ("jurisdiction", "session", "stage", "effect")
 PAGE_SIZE = 50  # bills in a page of the table
@@ -50,6 +50,10 @@ def recommendation_page(request: HttpRequest, code: str) -> HttpResponse:
     filterset = BillLinkFilter(data=request.GET, queryset=recommendation_links(recommendation=recommendation))
     valid = filterset.is_valid()
     table = request.GET.get("table")
+    if wants_csv(request) and table == "measures":
+        return measure_csv_response(
+            request, f"{recommendation.code}-measures.csv", measure_links(recommendation=recommendation)
+        )
     if wants_csv(request) and table != "history":
         return _links_csv(request, recommendation.code, list(filterset.qs) if valid else [])
     number = _page_number(request)
@@ -92,6 +96,8 @@ def recommendation_page(request: HttpRequest, code: str) -> HttpResponse:
         map_api_url=api_url("progress-list", recommendation=recommendation.code),
         freshness=data_freshness(),
         measure_links=measure_links(recommendation=recommendation),
+        measures_csv_url=csv_url(request, table="measures"),
+        measures_api_url=api_url("measure-list", recommendation=recommendation.code),
     )
     response = render(request, "recommendations/recommendation.html", context, status=400 if not valid else 200)
     patch_vary_headers(response, ["HX-Request"])

@@ -17,9 +17,15 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test import Client
 
-from legislation.models import Bill
+from legislation.models import Bill, Jurisdiction
+from recommendations.models import Measure, Recommendation
+from recommendations.services import bill_link_create, measure_create
+from recommendations.views.measures import measure_path
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -95,9 +101,91 @@ def test_every_public_page_is_accessible_and_fits_a_phone(live_server, demo, wat
         "changes": "/changes/",
         "search": "/search/?q=fentanyl",
         "about": "/about/",
+        # Measures and local jurisdictions (the demo measures).
+        "measure": measure_path(Measure.objects.get(jurisdiction__code="ma-suffolk-da")),
+        "jurisdiction-local": "/jurisdictions/ma-suffolk-da/",
+        "jurisdiction-with-local": "/jurisdictions/md/",
+        "jurisdiction-us-measures": "/jurisdictions/us/",
+        "recommendation-pp-1": "/recommendations/PP-1/",
+        "map-pp-1": "/map/?recommendation=PP-1",
+        "changes-measures": "/changes/?kind=measure",
     }
     for name, path in pages.items():
         _check_page(watched, live_server.url + path, name)
+
+
+def _sign_in(page, live_server, user) -> None:
+    """The browser signed in as `user` (a session made by Django's test client, its cookie handed over)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def _member(username: str, group: str):
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def test_the_staff_pages_are_accessible_and_fit_a_phone(live_server, demo, watched):
+    editor, reviewer = _member("editor", "Editors"), _member("reviewer", "Reviewers")
+    link = bill_link_create(
+        recommendation=Recommendation.objects.get(code="PP-2"),
+        bill=_demo_bill(),
+        effect="related",
+        rationale="Bears on enforcement priorities.",
+        user=editor,
+    )
+    _sign_in(watched, live_server, reviewer)
+    _check_page(watched, live_server.url + "/staff/review/", "staff-review")
+    _check_page(watched, live_server.url + "/staff/measures/new/", "staff-measure-new")
+    assert link.review_status == "pending"
+
+
+def test_a_reviewer_approves_by_keyboard_and_the_change_goes_public(live_server, demo, watched):
+    page = watched
+    editor, reviewer = _member("editor", "Editors"), _member("reviewer", "Reviewers")
+    measure = measure_create(
+        jurisdiction=Jurisdiction.objects.get(code="ma-suffolk-da"),
+        user=editor,
+        kind="police_policy",
+        title="Enforcement priorities order",
+        status="proposed",
+        url="https://example.org/order",
+    )
+    reader = Client()
+    assert reader.get(measure_path(measure)).status_code == 404
+    assert "Enforcement priorities order" not in reader.get("/jurisdictions/ma-suffolk-da/").content.decode()
+    _sign_in(page, live_server, reviewer)
+    page.goto(live_server.url + "/staff/review/")
+    # Tab to the change's box, tick it with Space, write the note, then Tab to the approve button and press Enter.
+    box = page.locator(f'input[name=items][value="measure-{measure.pk}"]')
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if box.evaluate("element => element === document.activeElement"):
+            break
+    else:
+        pytest.fail("the change's box never took the keyboard focus")
+    page.keyboard.press("Space")
+    assert box.is_checked()
+    note = page.get_by_label("Note (needed to reject; shown with the decision)")
+    note.focus()
+    page.keyboard.type("Checked against the order.")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Approve ticked"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "1 change approved." in page.locator("main").inner_text()
+    measure.refresh_from_db()
+    assert (measure.review_status, measure.reviewed_by, measure.review_note) == (
+        "approved",
+        reviewer,
+        "Checked against the order.",
+    )
+    assert reader.get(measure_path(measure)).status_code == 200
+    assert "Enforcement priorities order" in reader.get("/jurisdictions/ma-suffolk-da/").content.decode()
+    assert page.problems == []
 
 
 def test_an_advocate_reaches_where_her_state_stands_in_three_clicks(live_server, demo, watched):

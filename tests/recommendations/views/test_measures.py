@@ -165,6 +165,9 @@ def test_federal_measures_show_on_the_recommendation_page_and_move_the_us_tile(c
     assert "Charging memo" in section
     assert "United States" in section
     assert "United States: Regressed" in html
+    csv = client.get("/recommendations/PP-1/?format=csv&table=measures").content.decode()
+    assert csv.splitlines()[0].startswith("recommendation,jurisdiction,kind,title,status,date,effect")
+    assert "PP-1,us,prosecutor_policy,Charging memo,adopted,2019-03-25,regresses" in csv
 
 
 def test_the_changes_page_and_feed_tell_of_a_new_measure(client, seeded):
