@@ -14,9 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Model
-from django.urls import reverse
 
-from recommendations.models import MeasureStatus
 from recommendations.selectors import (
     ChangePosition,
     change_list,
@@ -119,11 +117,8 @@ def change_items(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows as an email lists them: the changes page's words, a flag for setbacks and an absolute link."""
     items = []
     for row in rows:
-        if row["kind"] == "measure":
-            summary, path, flag = _measure_summary(row), _measure_path(row), ""
-        else:
-            shown = change_present(row)
-            summary, path, flag = shown["summary"], shown["path"], shown["flag"]
+        shown = change_present(row)
+        summary, path, flag = shown["summary"], shown["path"], shown["flag"]
         if not flag and row.get("threat"):  # a bill or measure linked as regressing moved
             flag = "Regressing measure" if row["kind"] == "measure" else "Regressing bill"
         items.append(
@@ -136,18 +131,6 @@ def change_items(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return items
-
-
-def _measure_summary(row: dict[str, Any]) -> str:
-    """ "Suffolk County DA: <title> now In effect (was Adopted)"."""
-    status = MeasureStatus(row["to_measure_status"]).label if row["to_measure_status"] else ""
-    was = row["from_measure_status"]
-    change = f"now {status} (was {MeasureStatus(was).label})" if was else f"recorded as {status}"
-    return f"{row['jurisdiction_name']}: {row['measure_title']} {change}"
-
-
-def _measure_path(row: dict[str, Any]) -> str:
-    return reverse("measure-short", kwargs={"jurisdiction": row["jurisdiction"], "pk": row["measure"]})
 
 
 def subscription_list_for_email(*, email: str) -> list[Subscription]:

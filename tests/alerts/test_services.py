@@ -151,3 +151,30 @@ def test_digest_of_a_quiet_period_sends_nothing_and_is_recorded(world):
 def test_digest_period_is_the_last_whole_day_or_week(frequency, today, start, end):
     period = digest_period(frequency=frequency, today=today)
     assert (period.start, period.end) == (start, end)
+
+
+def test_measure_subscription_gets_its_measures_changes_flagged_when_it_regresses(world):
+    from recommendations.models import BillLink, Effect, Measure, MeasureKind, MeasureStatus
+
+    measure = Measure.objects.create(
+        jurisdiction=world.jurisdiction,
+        kind=MeasureKind.PROSECUTOR_POLICY,
+        title="Charge every sale as distribution <b>resulting in death</b>",
+        status=MeasureStatus.PROPOSED,
+        url="https://example.org/memo",
+    )
+    BillLink.objects.create(
+        recommendation=world.recommendation, measure=measure, effect=Effect.REGRESSES, rationale="Harsher charging."
+    )
+    subscription = confirmed(measure)
+    measure.status = MeasureStatus.IN_EFFECT
+    measure.save()
+    stage_move(world.advancing, Stage.IN_COMMITTEE)  # another target's change: not in this alert
+    assert immediate_deliver(subscription_id=subscription.pk) == 1
+    (message,) = mail.outbox
+    (line,) = [line for line in message.body.splitlines() if line.startswith("- ")]
+    assert line.startswith("- REGRESSING MEASURE: Charge every sale as distribution <b>resulting in death</b>")
+    assert "in effect" in line
+    assert f"/measures/zz/{measure.pk}" in message.body
+    html = message.alternatives[0][0]
+    assert "&lt;b&gt;resulting in death&lt;/b&gt;" in html

@@ -36,14 +36,24 @@ def client_at(client):
     return make
 
 
-def test_jurisdiction_recommendation_and_bill_pages_include_the_subscribe_form(world, client):
+def test_jurisdiction_recommendation_bill_and_measure_pages_include_the_subscribe_form(world, client):
+    from recommendations.models import Measure, MeasureKind, MeasureStatus
+
+    measure = Measure.objects.create(
+        jurisdiction=world.jurisdiction,
+        kind=MeasureKind.PROSECUTOR_POLICY,
+        title="Declination policy",
+        status=MeasureStatus.IN_EFFECT,
+        url="https://example.org/memo",
+    )
     pages = {
         reverse("jurisdiction", kwargs={"code": "zz"}): "jurisdiction:zz",
         reverse("recommendation", kwargs={"code": "PM-9"}): "recommendation:PM-9",
         world.regressing.get_absolute_url(): f"bill:{world.regressing.pk}",
+        reverse("measure-short", kwargs={"jurisdiction": "zz", "pk": measure.pk}): f"measure:{measure.pk}",
     }
     for path, target in pages.items():
-        html = client.get(path).content.decode()
+        html = client.get(path, follow=True).content.decode()
         assert f'action="{SUBSCRIBE}"' in html, path
         assert f'name="target" value="{target}"' in html, path
 
