@@ -283,9 +283,7 @@ def test_review_flow_end_to_end(world, author, reviewer, api_client, tmp_path, s
     ]
 
 
-def test_a_progress_override_waits_for_review_and_its_proposal_is_not_public(
-    world, author, reviewer, api_client
-):
+def test_a_progress_override_waits_for_review_and_its_proposal_is_not_public(world, author, reviewer, api_client):
     progress = Progress.objects.get(jurisdiction=world["ny"])
     assert progress.status == ProgressStatus.IN_PROGRESS
     body = {
