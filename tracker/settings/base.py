@@ -264,8 +264,12 @@ else:
     # (kombu's default: an hour). It must outlast the longest task's hard time limit (the exports build, 50
     # minutes: api/tasks.py; the backfills 32, legislation/tasks.py), or a task still running would be delivered a
     # second time; five minutes more. tests/tracker/test_celery.py checks it against every registered task.
+    # kombu looks for such tasks every 10 s but scans only on every 10th look by default (unacked_restore_throttle),
+    # which added up to 100 s to the wait (measured: docs/RELIABILITY.md, "Crashes"); every look scans here (one
+    # ZRANGE of the unacked index), so a dead worker's task is back within the visibility timeout plus 10 s.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=int(timedelta(minutes=55).total_seconds()))
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=int(timedelta(minutes=55).total_seconds())),
+        "unacked_restore_throttle": 1,
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None) or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
