@@ -40,6 +40,7 @@ from recommendations.models import (
     TriageCandidate,
     TriageStatus,
 )
+from recommendations.selectors import CHANGE_KINDS
 from recommendations.services import (
     REVIEW_DECISIONS,
     bill_link_create,
@@ -667,9 +668,7 @@ class ChangeSerializer(serializers.Serializer):
     id = serializers.CharField(
         help_text="Unique in the feed: `stage-<id>`, `progress-<history id>` or `measure-<history id>`."
     )
-    kind = serializers.ChoiceField(
-        choices=[("stage", "Stage change"), ("progress", "Progress change"), ("measure", "Measure change")]
-    )
+    kind = serializers.ChoiceField(choices=CHANGE_KINDS)
     at = serializers.DateTimeField(help_text="When the tracker recorded the change.")
     jurisdiction = serializers.CharField(help_text="Jurisdiction code.")
     bill = serializers.IntegerField(allow_null=True)

@@ -243,6 +243,10 @@ SPECTACULAR_SETTINGS = {
         "ProgressBasisEnum": "recommendations.models.ProgressBasis",
         "SourceEnum": "legislation.choices.Source",
         "JurisdictionKindEnum": "legislation.choices.JurisdictionKind",
+        "MeasureKindEnum": "recommendations.models.MeasureKind",
+        "MeasureStatusEnum": "recommendations.models.MeasureStatus",
+        "ReviewStatusEnum": "recommendations.models.ReviewStatus",
+        "ChangeKindEnum": "recommendations.selectors.CHANGE_KINDS",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.postprocess"],
 }
