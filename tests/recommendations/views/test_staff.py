@@ -183,3 +183,51 @@ def test_the_measure_form_says_what_is_missing(client, editor):
 def test_an_editor_without_the_measure_permission_cannot_propose(client, seeded):
     client.force_login(UserFactory(username="staff-only", is_staff=True))
     assert client.get(NEW_MEASURE).status_code == 403
+
+
+def test_from_a_discovered_bill_to_a_pending_link_in_the_queue(client, editor, reviewer):
+    from recommendations.models import TriageCandidate
+
+    bill = BillFactory(jurisdiction=Jurisdiction.objects.get(code="ny"), identifier="S 100")
+    recommendation = Recommendation.objects.get(code="PM-1")
+    TriageCandidate.objects.create(recommendation=recommendation, bill=bill, source="openstates")
+    client.force_login(editor)
+    queue = client.get(QUEUE).content.decode()
+    triage = "/admin/recommendations/triagecandidate/?status__exact=pending"
+    assert f'href="{triage}"' in queue.replace("&amp;", "&")
+    listing = client.get(triage).content.decode()
+    link_form = f"/admin/recommendations/billlink/add/?bill={bill.pk}&amp;recommendation={recommendation.pk}"
+    assert link_form in listing  # "Link…" on the discovered bill
+    response = client.post(
+        link_form.replace("&amp;", "&"),
+        {"recommendation": recommendation.pk, "bill": bill.pk, "effect": "advances", "rationale": "Ends a minimum."},
+    )
+    assert response.status_code == 302
+    link = BillLink.objects.get(bill=bill)
+    assert (link.review_status, link.submitted_by) == ("pending", editor)
+    client.force_login(reviewer)
+    assert f'value="link-{link.pk}"' in client.get(QUEUE).content.decode()
+
+
+def test_a_status_override_waits_in_the_queue_and_its_approval_is_public(client, editor, reviewer):
+    from recommendations.services import progress_review
+
+    proposal = progress_review(
+        recommendation=Recommendation.objects.get(code="PM-1"),
+        jurisdiction=Jurisdiction.objects.get(code="ca"),
+        status="achieved",
+        reason="Signed on the last day.",
+        evidence_url="https://example.org/signed",
+        user=editor,
+    )
+    client.force_login(reviewer)
+    html = client.get(QUEUE).content.decode()
+    assert "Status of PM-1 in California" in html
+    assert "to Achieved: Signed on the last day." in html
+    assert "Chaptered." not in client.get("/jurisdictions/ca/").content.decode()
+    client.post(QUEUE, {"items": [f"progress-{proposal.pk}"], "decision": "approve", "note": "Chaptered."})
+    client.logout()
+    page = client.get("/jurisdictions/ca/").content.decode()
+    assert "Reviewed by staff: Signed on the last day." in page
+    assert "Approved by reviewer on" in page
+    assert "Chaptered." in page
