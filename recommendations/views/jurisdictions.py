@@ -73,6 +73,7 @@ def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
     if wants_csv(request):
         return _csv(request, jurisdiction, rows)
     local = jurisdiction.kind in LOCAL_KINDS
+    local_rows = [] if local else local_standing(parents=[jurisdiction], recommendations=recommendations)
     context = {
         "jurisdiction": jurisdiction,
         "local": local,
@@ -80,7 +81,10 @@ def jurisdiction_page(request: HttpRequest, code: str) -> HttpResponse:
         "linked_rows": [row for row in rows if row["links"]],
         "measure_rows": [row for row in rows if row["measures"]],
         "measures_count": sum(len(row["measures"]) for row in rows),
-        "local_rows": [] if local else local_standing(parents=[jurisdiction], recommendations=recommendations),
+        "local_rows": local_rows,
+        "local_measure_links": measure_links(jurisdictions=[row.jurisdiction for row in local_rows])
+        if local_rows
+        else [],
         "links_count": linked.total,
         "bills_shown": BILLS_SHOWN,
         "sessions": [] if local else jurisdiction_sessions(jurisdiction=jurisdiction),

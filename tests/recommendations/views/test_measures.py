@@ -146,6 +146,8 @@ def test_a_states_page_lists_its_local_jurisdictions_and_their_standing(client, 
     assert '<a href="/jurisdictions/ma-suffolk-da/">Suffolk County District Attorney&#x27;s Office</a>' in html
     local = html[html.index('id="local-title"') :]
     assert 'class="tag status-regressed">Regressed<' in local
+    assert 'id="local-measures"' in local
+    assert "Declination memo" in local  # its measures, listed under the state
     # The office's measure does not move the state's own standing.
     assert not Progress.objects.filter(jurisdiction__code="ma").exists()
 
