@@ -5,7 +5,7 @@ from django.urls import path
 
 from tracker.pages import data_versioned_page as cached
 
-from .views import about, bills, changes, feeds, home, jurisdictions, maps, measures, recommendations, search, staff
+from .views import about, bills, changes, feeds, home, jurisdictions, maps, measures, recommendations, search
 
 urlpatterns = [
     path("", cached(home.home), name="home"),
@@ -19,9 +19,6 @@ urlpatterns = [
     path("search/", cached(search.search_page), name="search"),
     path("about/", cached(about.about_page), name="about"),
     path("feeds/changes/", cached(feeds.ChangesFeed()), name="feed-changes"),
-    # Staff pages: signed in, never cached.
-    path("staff/review/", staff.review_queue_page, name="staff-review"),
-    path("staff/measures/new/", staff.measure_propose_page, name="staff-measure-new"),
     path("feeds/jurisdictions/<slug:code>/", cached(feeds.JurisdictionFeed()), name="feed-jurisdiction"),
     path("feeds/recommendations/<str:code>/", cached(feeds.RecommendationFeed()), name="feed-recommendation"),
 ]

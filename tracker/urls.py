@@ -12,5 +12,6 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("alerts/", include("alerts.urls")),
+    path("staff/", include("recommendations.staff_urls")),
     path("", include("recommendations.urls")),
 ]
