@@ -199,6 +199,26 @@ class DateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = SafeIsoDateTimeField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """`true` or `false` (also `1`/`0`, any case); absent or empty is no filter, and anything else is a 400, where
+    Django's NullBooleanField reads any other word as "no filter" and answers as if the filter had not been given."""
+
+    TRUE, FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
+    widget = forms.TextInput  # the raw value: NullBooleanSelect turns unknown words into None before the field
+
+    def to_python(self, value: object) -> bool | None:
+        if value in (None, "") or isinstance(value, bool):
+            return value if isinstance(value, bool) else None
+        word = str(value).lower()
+        if word in self.TRUE or word in self.FALSE:
+            return word in self.TRUE
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 def choice_list(choices: list[tuple[str, str]]) -> forms.Field:
     return forms.ChoiceField(choices=choices)
 
