@@ -54,7 +54,8 @@ def test_admin_requires_login(client):
 
 def test_admin_progress_override_without_evidence_is_refused(client, staff_user):
     from recommendations.models import Progress
-    from recommendations.services import bill_link_create
+    from recommendations.services import bill_link_create, review
+    from tests.factories import UserFactory
 
     bill_link_create(recommendation=RecommendationFactory(), bill=BillFactory(), effect="advances", rationale="Why.")
     progress = Progress.objects.get()
@@ -76,6 +77,11 @@ def test_admin_progress_override_without_evidence_is_refused(client, staff_user)
 
     response = client.post(url, {**form, "reason": "Signed.", "evidence_url": "https://example.org/law"})
     assert response.status_code == 302
+    progress.refresh_from_db()
+    # A proposal waiting for a second reviewer; the public status moves once another reviewer approves it.
+    proposal = (progress.status, progress.proposed_status, progress.review_status)
+    assert proposal == ("in_progress", "achieved", "pending")
+    review(obj=progress, user=UserFactory(username="second", is_staff=True, is_superuser=True), decision="approve")
     progress.refresh_from_db()
     assert (progress.status, progress.basis, progress.updated_by) == ("achieved", "reviewed", staff_user)
 
