@@ -290,6 +290,25 @@ CELERY_TASK_TIME_LIMIT = int(timedelta(minutes=12).total_seconds())
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+
+def task_routes(*, sources: str, outbound: str) -> dict[str, dict[str, str]]:
+    """Queues by kind of work, so that a slow source (a backfill, a rate-limited sync) never holds up alerts, webhooks
+    or the exports build, and each can get workers of its own (README "Deploying")."""
+    return {
+        "legislation.*": {"queue": sources},  # imports, syncs, backfills, sessions
+        "recommendations.*": {"queue": sources},  # tracked-bill syncs and discovery (they call the sources)
+        "alerts.*": {"queue": outbound},  # emails and webhooks
+        "api.exports_build": {"queue": outbound},
+    }
+
+
+# On a laptop and in tests every queue is Celery's default, which one worker without `-Q` consumes; production
+# splits them (tracker/settings/production.py: `sources` and `outbound`), or set the names here.
+CELERY_TASK_ROUTES = task_routes(
+    sources=env.str("CELERY_SOURCES_QUEUE", default="celery"),
+    outbound=env.str("CELERY_OUTBOUND_QUEUE", default="celery"),
+)
+
 # --- Data sources (contract: names and defaults) ----------------------------------------------------------------
 OPENSTATES_API_KEY = env.str("OPENSTATES_API_KEY", default="")
 LEGISCAN_API_KEY = env.str("LEGISCAN_API_KEY", default="")

@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 os.environ.setdefault("DJANGO_DEBUG", "false")
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, task_routes
 
 try:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -36,3 +36,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# One queue for the work that calls the sources, one for what goes out (alerts, webhooks, exports): workers per queue
+# (deploy/Procfile.production); anything else (tracker.ping) stays on Celery's default queue `celery`.
+CELERY_TASK_ROUTES = task_routes(
+    sources=env.str("CELERY_SOURCES_QUEUE", default="sources"),
+    outbound=env.str("CELERY_OUTBOUND_QUEUE", default="outbound"),
+)
