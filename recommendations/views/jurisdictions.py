@@ -17,7 +17,7 @@ from django.urls import reverse
 from legislation.models import Jurisdiction, bill_page_path_maker
 from legislation.selectors import bill_stage_dates_listed, data_freshness
 
-from ..models import ProgressStatus
+from ..models import ProgressBasis, ProgressStatus, ReviewStatus
 from ..selectors import (
     change_list_latest,
     jurisdiction_links,
@@ -113,7 +113,19 @@ def _csv(request: HttpRequest, jurisdiction: Jurisdiction, rows: list[dict]) -> 
         )
     return csv_response(
         f"{jurisdiction.code}-progress.csv",
-        ["recommendation", "title", "jurisdiction", "status", "basis", "reason", "evidence_url", "updated_at"],
+        [
+            "recommendation",
+            "title",
+            "jurisdiction",
+            "status",
+            "basis",
+            "reason",
+            "evidence_url",
+            "updated_at",
+            "approved_by",
+            "approved_at",
+            "review_note",
+        ],
         (
             [
                 row["recommendation"].code,
@@ -124,7 +136,17 @@ def _csv(request: HttpRequest, jurisdiction: Jurisdiction, rows: list[dict]) -> 
                 row["progress"].reason if row["progress"] else "",
                 row["progress"].evidence_url if row["progress"] else "",
                 row["progress"].updated_at.isoformat() if row["progress"] else None,
+                *_approval(row),
             ]
             for row in rows
         ),
     )
+
+
+def _approval(row: dict) -> list:
+    """Who approved a staff-reviewed status, when and their note (blank for the rule's statuses, and while the row's
+    last decision is not that approval)."""
+    progress = row["progress"]
+    if progress is None or progress.basis != ProgressBasis.REVIEWED or progress.review_status != ReviewStatus.APPROVED:
+        return ["", None, ""]
+    return [row["reviewer"], progress.reviewed_at.isoformat() if progress.reviewed_at else None, progress.review_note]

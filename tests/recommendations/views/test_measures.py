@@ -200,6 +200,13 @@ def test_why_this_status_shows_the_review_who_when_reason_and_evidence(client, s
     assert "Approved by reviewer on" in html
     assert "Confirmed with the office." in html
     assert "(the rule alone gives achieved)" in html
+    row = next(
+        line
+        for line in client.get("/jurisdictions/ma-suffolk-da/?format=csv").content.decode().splitlines()
+        if line.startswith("PP-1,")
+    )
+    assert ",reviewer," in row
+    assert row.endswith(",Confirmed with the office.")
 
 
 def test_demo_measures_load_approved_once(seeded):
