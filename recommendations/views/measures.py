@@ -47,7 +47,9 @@ def measure_page(request: HttpRequest, jurisdiction: str, pk: int, slug: str = "
     path = measure_path(measure)
     if request.path != path:
         return redirect(path, permanent=True)
-    links = list(measure.links.public().select_related("recommendation").order_by("recommendation__code"))
+    # Staff (never served from the page cache) also see the links waiting for review, marked as such.
+    links = measure.links.all() if staff else measure.links.public()
+    links = list(links.select_related("recommendation").order_by("recommendation__code"))
     progress = {
         row.recommendation_id: row.status
         for row in Progress.objects.filter(

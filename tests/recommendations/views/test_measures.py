@@ -107,6 +107,7 @@ def test_a_pending_measure_is_on_no_public_page_and_staff_see_it_marked(client, 
     response = client.get(measure_path(measure))
     assert response.status_code == 200
     assert "This measure is not public" in response.content.decode()
+    assert "Pending review: staff only" in response.content.decode()  # its link, shown to staff, marked
 
 
 def test_once_approved_the_measure_shows_everywhere_with_who_approved_it(client, seeded):
