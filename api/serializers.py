@@ -23,6 +23,7 @@ from legislation.models import (
     BillSponsorship,
     ImportRun,
     Jurisdiction,
+    LegislativeSession,
 )
 from recommendations.models import (
     Audience,
@@ -40,7 +41,7 @@ from recommendations.models import (
     TriageCandidate,
     TriageStatus,
 )
-from recommendations.selectors import CHANGE_KINDS
+from recommendations.selectors import CHANGE_KINDS, jurisdiction_sessions
 from recommendations.services import (
     REVIEW_DECISIONS,
     bill_link_create,
@@ -231,11 +232,38 @@ class JurisdictionProgressSerializer(serializers.ModelSerializer):
         ]
 
 
+class SessionSerializer(serializers.ModelSerializer):
+    """A legislative session: its dates, its years, and whether it adjourned sine die (as a source reported)."""
+
+    class Meta:
+        model = LegislativeSession
+        fields = ["identifier", "name", "classification", "start_date", "end_date", "year_start", "year_end", "ended"]
+
+
+class JurisdictionSessionSerializer(SessionSerializer):
+    over = serializers.BooleanField(
+        read_only=True,
+        help_text="The session is over: it adjourned, its end date passed, or a later session started.",
+    )
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "over"]
+
+
 class JurisdictionDetailSerializer(JurisdictionSerializer):
     progress = JurisdictionProgressSerializer(many=True, read_only=True, help_text="Status per recommendation.")
+    sessions = serializers.SerializerMethodField(help_text="Its sessions, newest first: dates and whether over.")
 
     class Meta(JurisdictionSerializer.Meta):
-        fields = [*JurisdictionSerializer.Meta.fields, "progress"]
+        fields = [*JurisdictionSerializer.Meta.fields, "progress", "sessions"]
+
+    @extend_schema_field(JurisdictionSessionSerializer(many=True))
+    def get_sessions(self, obj: Jurisdiction) -> list[dict]:
+        rows = []
+        for session, over in jurisdiction_sessions(jurisdiction=obj):
+            session.over = over
+            rows.append(JurisdictionSessionSerializer(session).data)
+        return rows
 
 
 # --- Bills ------------------------------------------------------------------------------------------------------
@@ -313,6 +341,10 @@ class BillLinkBriefSerializer(serializers.ModelSerializer):
 
 
 class BillDetailSerializer(BillSerializer):
+    session_detail = SessionSerializer(source="session", read_only=True, help_text="The bill's session and its dates.")
+    end_reason = serializers.CharField(
+        read_only=True, help_text="For a died or carried-over bill: when and why (its session ended); else blank."
+    )
     actions = BillActionSerializer(many=True, read_only=True)
     sponsors = BillSponsorshipSerializer(source="sponsorships", many=True, read_only=True)
     sources = BillSourceSerializer(many=True, read_only=True)
@@ -334,6 +366,8 @@ class BillDetailSerializer(BillSerializer):
             "classification",
             "subjects",
             "first_action_date",
+            "session_detail",
+            "end_reason",
             "actions",
             "sponsors",
             "sources",

@@ -13,6 +13,8 @@ from .models import (
     ImportRun,
     Jurisdiction,
     LegislativeSession,
+    SessionExternalId,
+    SessionMatchReview,
     StageChange,
 )
 
@@ -39,19 +41,57 @@ IMPORTED_BILL_FIELDS = (
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "kind", "ocd_id", "unicameral", "carries_over")
+    list_display = ("name", "code", "kind", "ocd_id", "unicameral", "carries_over", "carries_over_known")
     list_filter = ("kind", "unicameral", "carries_over")
     search_fields = ("name", "code", "ocd_id")
     autocomplete_fields = ("parent",)
 
+    @admin.display(boolean=True, description="carry-over verified")
+    def carries_over_known(self, jurisdiction: Jurisdiction) -> bool:
+        return bool(jurisdiction.carries_over_source)
+
+
+class SessionExternalIdInline(admin.TabularInline):
+    model = SessionExternalId
+    extra = 0
+    fields = ("source", "external_id")
+    readonly_fields = ("source", "external_id")
+    can_delete = False
+
 
 @admin.register(LegislativeSession)
 class LegislativeSessionAdmin(admin.ModelAdmin):
-    list_display = ("identifier", "name", "jurisdiction", "classification", "start_date", "end_date", "ended")
+    list_display = (
+        "identifier",
+        "name",
+        "jurisdiction",
+        "classification",
+        "year_start",
+        "year_end",
+        "start_date",
+        "end_date",
+        "ended",
+    )
     list_filter = ("classification", "ended", "jurisdiction__kind")
     search_fields = ("identifier", "name", "jurisdiction__name", "jurisdiction__code")
     autocomplete_fields = ("jurisdiction",)
     list_select_related = ("jurisdiction",)
+    inlines = [SessionExternalIdInline]
+
+
+@admin.register(SessionMatchReview)
+class SessionMatchReviewAdmin(admin.ModelAdmin):
+    """Sessions a source reported that the matching rules could not place: staff decide (`merge_sessions`)."""
+
+    list_display = ("jurisdiction", "source", "external_id", "session", "reason", "status", "created_at")
+    list_filter = ("status", "source")
+    search_fields = ("external_id", "jurisdiction__code", "jurisdiction__name")
+    readonly_fields = ("jurisdiction", "source", "external_id", "session", "candidates", "reason", "created_at")
+    fields = (*readonly_fields[:-1], "status", "created_at")
+    list_select_related = ("jurisdiction", "session")
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class BillActionInline(admin.TabularInline):

@@ -48,6 +48,17 @@ class Jurisdiction(models.Model):
         default=False,
         help_text="Pending bills carry over to the next session of the same legislature instead of dying.",
     )
+    carries_over_from = models.CharField(
+        max_length=4,
+        choices=[("odd", "Odd-numbered year"), ("even", "Even-numbered year")],
+        blank=True,
+        help_text="The year of a biennium bills carry over from (New Jersey and Virginia: even); blank: either.",
+    )
+    carries_over_source = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="Where carries_over was verified (legislation/data/carryover.json); blank: not known.",
+    )
 
     objects = JurisdictionQuerySet.as_manager()
 
@@ -105,6 +116,10 @@ class LegislativeSession(models.Model):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     ended = models.BooleanField(default=False, help_text="Adjourned sine die, as reported by a source.")
+    # The years a session spans, as a source states them (LegiScan year_start/year_end) or read from its dates;
+    # sessions of different sources are matched on them (legislation/importers/sessions.py, `session_match`).
+    year_start = models.PositiveSmallIntegerField(null=True, blank=True)
+    year_end = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = LegislativeSessionQuerySet.as_manager()
 
@@ -149,6 +164,64 @@ class LegislativeSession(models.Model):
             and other.is_later_than(self)
             for other in siblings
         )
+
+
+class SessionExternalId(models.Model):
+    """A session's id at one source: a LegiScan session_id, an Open States identifier, a Congress number.
+
+    One LegislativeSession per legislature's session, whatever the number of sources that report it; each source's
+    id for it lives here, so every import finds it by the source's own id first."""
+
+    # The ids are the session's; they go with it (merge_sessions moves them to the surviving session first).
+    session = models.ForeignKey(LegislativeSession, on_delete=models.CASCADE, related_name="external_ids")
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    external_id = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "source", "external_id"], name="unique_session_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+
+class SessionMatchReviewStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class SessionMatchReview(models.Model):
+    """A source's session that the matching rules could not place: several stored sessions fit it (two special
+    sessions in one year, a veto session beside the regular one). The importer keeps it as a session of its own and
+    asks staff here; staff merge it into the right one with `manage.py merge_sessions --into`, or mark it resolved."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    external_id = models.CharField(max_length=100)
+    # The session kept for the source's id meanwhile; staff decide whether it is one of the candidates.
+    session = models.ForeignKey(LegislativeSession, on_delete=models.CASCADE, related_name="match_reviews")
+    candidates = models.ManyToManyField(LegislativeSession, related_name="+", blank=True)
+    reason = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=20, choices=SessionMatchReviewStatus.choices, default=SessionMatchReviewStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "source", "external_id"], name="unique_session_match_review"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction.code.upper()} {self.source}:{self.external_id} ({self.status})"
 
 
 def bill_page_path(*, jurisdiction: str, session: str, identifier: str) -> str:
@@ -200,13 +273,13 @@ class Bill(models.Model):
     furthest_stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.INTRODUCED)
     furthest_stage_date = models.DateField(null=True, blank=True)
     first_action_date = models.DateField(null=True, blank=True)
-    latest_action_date = models.DateField(null=True, blank=True, db_index=True)
+    latest_action_date = models.DateField(null=True, blank=True)
     latest_action_description = models.TextField(blank=True)
 
     # Import bookkeeping: a hash of the imported content lets a re-import skip unchanged bills without a write.
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     # Editorial fields: written by staff, never by an import.
     popular_title = models.CharField(max_length=300, blank=True, help_text="A name people know the bill by.")
@@ -221,7 +294,16 @@ class Bill(models.Model):
                 fields=["jurisdiction", "session", "identifier"], name="unique_bill_per_jurisdiction_session"
             )
         ]
-        indexes = [models.Index(fields=["jurisdiction", "stage"], name="bill_jurisdiction_stage")]
+        indexes = [
+            models.Index(fields=["jurisdiction", "stage"], name="bill_jurisdiction_stage"),
+            # One index for each ordering the API offers (`?ordering=`, ascending or descending), with the id that
+            # breaks ties (legislation.filters.StableOrderingFilter): a page is then read off the index instead of
+            # sorting every bill that matches. They also serve the date filters on their first column.
+            *(
+                models.Index(fields=[name, "id"], name=f"bill_{name}_order")
+                for name in ("latest_action_date", "stage_date", "updated_at", "identifier")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.jurisdiction.code.upper()} {self.identifier} ({self.session.identifier})"
@@ -235,6 +317,23 @@ class Bill(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.stage in PENDING_STAGES
+
+    @property
+    def end_reason(self) -> str:
+        """Why and when a bill died or was carried over (blank for other stages): its session ended. Needs its
+        session loaded (`for_list()`)."""
+        if self.stage not in (Stage.DIED, Stage.CARRIED_OVER):
+            return ""
+        session = self.session
+        what = "Died" if self.stage == Stage.DIED else "Carried over"
+        name = session.name or session.identifier
+        if session.end_date:
+            return f"{what}: its session ({name}) ended on {session.end_date.isoformat()}."
+        if session.ended:
+            return f"{what}: its session ({name}) adjourned sine die (the sources give no date)."
+        if session.year_end:
+            return f"{what}: its session ({name}) ended with {session.year_end}."
+        return f"{what}: a later session of the legislature started after its session ({name})."
 
 
 class BillAction(models.Model):

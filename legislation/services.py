@@ -39,6 +39,34 @@ def upsert(model: type, *, lookup: dict, values: dict) -> tuple[object, SeedCoun
     return obj, SeedCounts(updated=1)
 
 
+CARRYOVER_FILE = Path(__file__).resolve().parent / "data" / "carryover.json"
+
+
+def carryover_seed(*, path: Path = CARRYOVER_FILE) -> SeedCounts:
+    """Carry-over facts (legislation/data/carryover.json: each with the page it was verified on) onto the
+    jurisdictions. A jurisdiction staff edited (its `carries_over_source` set to a URL not in the file) is left
+    alone; one the file does not list keeps `carries_over` False with no source: not known."""
+    rows = json.loads(path.read_text(encoding="utf-8"))["jurisdictions"]
+    seeded_sources = {row["source"] for row in rows}
+    counts = SeedCounts()
+    for row in rows:
+        jurisdiction = Jurisdiction.objects.filter(code=row["code"]).first()
+        if jurisdiction is None or jurisdiction.carries_over_source not in ("", *seeded_sources):
+            counts += SeedCounts(unchanged=1)
+            continue
+        _, result = upsert(
+            Jurisdiction,
+            lookup={"pk": jurisdiction.pk},
+            values={
+                "carries_over": row["carries_over"],
+                "carries_over_from": row["from"],
+                "carries_over_source": row["source"],
+            },
+        )
+        counts += result
+    return counts
+
+
 @transaction.atomic
 def jurisdictions_seed(*, path: Path = JURISDICTIONS_FILE) -> SeedCounts:
     """Every state, DC, the territories and Congress, matched on their code. Idempotent."""
@@ -56,4 +84,5 @@ def jurisdictions_seed(*, path: Path = JURISDICTIONS_FILE) -> SeedCounts:
             },
         )
         counts += result
+    carryover_seed()
     return counts

@@ -164,6 +164,21 @@ def sessions_close() -> dict:
 
 
 @shared_task(
+    name="legislation.sessions_sync",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=QUICK_SOFT_TIME_LIMIT,
+    time_limit=QUICK_TIME_LIMIT,
+)
+def sessions_sync(sources: list[str] | None = None) -> dict:
+    """Weekly: session calendars (dates, years, sine die) from each source (legislation/sync/calendars.py)."""
+    from legislation.sync.calendars import sessions_sync as sync
+
+    runs = [sync(source) for source in sources or ("congress", "openstates", "legiscan")]
+    return {"runs": [run.pk for run in runs], "statuses": [run.status for run in runs]}
+
+
+@shared_task(
     name="legislation.legiscan_backfill",
     bind=True,
     acks_late=True,

@@ -89,6 +89,7 @@ from legislation.signals import bills_stage_changed_send
 from legislation.sources.records import BillRecord, ParseError, StageResult, join_path
 from legislation.stages import apply_session_end
 
+from .identity import fields_reconciled, rows_reconciled
 from .rows import chunked, delete_rows, insert_rows
 from .runs import heartbeat, import_runs_interrupt, truncate, worker_identity
 from .sessions import SessionCache, SessionState, sessions_end_apply
@@ -104,6 +105,8 @@ MAX_ERRORS = 1000
 # Errors quote values from the sources: each `where` and `message` is cut to this many characters.
 MAX_ERROR_CHARS = 300
 SEEN_LIMIT = 50_000
+# Cross-source stage conflicts named in the run's note (all are counted).
+CONFLICT_EXAMPLES = 20
 
 # Sources whose light records state a status of their own (LegiScan's status codes).
 STATUS_SOURCES = frozenset({Source.LEGISCAN})
@@ -181,6 +184,7 @@ class _Plan:
     changed_external_ids: list[tuple[int, str]] = field(default_factory=list)  # (BillExternalId pk, new id)
     stage_change: tuple[str, str, date | None] | None = None  # (from, to, date)
     content_changed: bool = True
+    conflict: str = ""  # another source's stage was kept over this record's (legislation.importers.identity)
 
     @property
     def light(self) -> bool:
@@ -373,9 +377,28 @@ def _diff(plan: _Plan, stored: _Stored | None) -> None:
     assert stored is not None
     current = stored.bills[plan.bill_id]
     target = _target_values(plan, current)
+    # A bill another source also reports: each field from the source that wins it (legislation.importers.identity).
+    others = set(stored.external_ids.get(plan.bill_id, {})) - {record.source}
+    if others:
+        target, plan.conflict = fields_reconciled(
+            jurisdiction=plan.jurisdiction.code,
+            source=record.source,
+            other_sources=others,
+            current=current,
+            target=target,
+        )
     plan.values = {name: value for name, value in target.items() if current[name] != value}
     if not plan.light:
         actions, sponsors, sources = _action_rows(record), _sponsor_rows(record), _source_rows(record)
+        if others:
+            actions, sponsors, sources = rows_reconciled(
+                actions=actions,
+                sponsors=sponsors,
+                sources=sources,
+                stored_actions=stored.actions.get(plan.bill_id, []),
+                stored_sponsors=stored.sponsors.get(plan.bill_id, []),
+                stored_sources=stored.sources.get(plan.bill_id, []),
+            )
         plan.actions = actions if list(actions) != stored.actions.get(plan.bill_id, []) else None
         plan.sponsors = sponsors if list(sponsors) != stored.sponsors.get(plan.bill_id, []) else None
         plan.sources = sources if list(sources) != stored.sources.get(plan.bill_id, []) else None
@@ -490,6 +513,7 @@ class BillImporter:
         self.errors: list[dict[str, str]] = []
         self.stage_changed = array("q")  # 8 bytes a bill, whatever the size of the import
         self.notes: list[str] = []
+        self.conflicts: list[str] = []
         self._seen: dict[tuple[str, str], datetime | None] = {}
         self._sessions = SessionCache(today=self.today)
         self._started = time.monotonic()
@@ -578,6 +602,11 @@ class BillImporter:
         counts = self.counts
         if counts.duplicates:
             self.notes.append(f"{counts.duplicates} duplicates collapsed")
+        if self.conflicts:  # sources disagree on a stage: logged, the furthest evidence kept (importers.identity)
+            examples = "; ".join(self.conflicts[:CONFLICT_EXAMPLES])
+            self.notes.append(f"{len(self.conflicts)} cross-source stage conflicts, stored stage kept: {examples}")
+        if self._sessions.reviews:
+            self.notes.append(f"{self._sessions.reviews} sessions could not be matched across sources: see admin")
         if len(self.errors) >= MAX_ERRORS:
             self.notes.append(f"only the first {MAX_ERRORS} errors are kept")
         self.notes.append(f"{time.monotonic() - self._started:.1f} s")
@@ -659,6 +688,8 @@ class BillImporter:
             self.counts.unchanged += 1
         if plan.stage_change:
             self.stage_changed.append(bill_id)
+        if plan.conflict:
+            self.conflicts.append(f"{_identity(plan.record)}: {plan.conflict}")
 
     def _fail(self, where: str, bill: str, message: str) -> None:
         self.counts.failed += 1
@@ -704,7 +735,7 @@ class BillImporter:
         where, item = pair
         jurisdiction = self._sessions.jurisdictions.get(item.jurisdiction.lower())
         if isinstance(item, RawBill):
-            session = self._sessions.existing(jurisdiction, item.session) if jurisdiction else None
+            session = self._sessions.existing(jurisdiction, item.source, item.session) if jurisdiction else None
             if session and item.source_id:
                 state = self._sessions.state(session)
                 return _Plan(
@@ -732,7 +763,7 @@ class BillImporter:
             self._fail(where, _identity(item), message)
             return None
         try:
-            session = self._sessions.session(jurisdiction, item.session)
+            session = self._sessions.session(jurisdiction, item.session, item.source)
         except DatabaseError as exc:
             self._fail(where, _identity(item), f"session {item.session.identifier!r} not saved: {_first_line(exc)}")
             return None
@@ -746,14 +777,11 @@ class BillImporter:
         except _PARSE_ERRORS as exc:
             self._fail(join_path(plan.where, getattr(exc, "where", ""), ":"), _identity(plan.raw), _message(exc))
             return False
-        if (
-            record.jurisdiction.lower() != plan.jurisdiction.code
-            or record.session.identifier != plan.session.identifier
-        ):
+        if record.jurisdiction.lower() != plan.jurisdiction.code or record.session.identifier != plan.raw.session:
             self._fail(plan.where, _identity(record), "the parsed bill is not the one its payload names")
             return False
         plan.record = record
-        plan.session = self._sessions.session(plan.jurisdiction, record.session)
+        plan.session = self._sessions.session(plan.jurisdiction, record.session, record.source)
         plan.state = self._sessions.state(plan.session)
         return True
 

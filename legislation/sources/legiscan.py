@@ -18,6 +18,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ __all__ = [
     "parse_get_bill",
     "parse_master_list",
     "parse_payload",
+    "parse_session_list",
 ]
 
 LEGISCAN = Source.LEGISCAN.value
@@ -89,6 +91,7 @@ _EVENT_ACTIONS: dict[int, tuple[str, tuple[str, ...]]] = {
 }
 
 _STATE_IN_URL = re.compile(r"legiscan\.com/([A-Za-z]{2})/")
+_YEAR_IN_URL = re.compile(r"legiscan\.com/[A-Za-z]{2}/bill/[^/]+/(\d{4})$")
 _DATASET_BILL = re.compile(r"(?:^|/)bill/[^/]+\.json")
 
 
@@ -166,6 +169,8 @@ def parse_master_list(
     masterlist = Node(check_envelope(payload)).node("masterlist")
     if session is None:
         session = _session(masterlist.node("session"))
+        if session.year_start is None:
+            session = replace(session, year_start=_year_from_urls(masterlist))
     records: list[BillRecord | ParseError] = []
     for key, entry in masterlist.data.items():
         if key == "session":
@@ -177,6 +182,11 @@ def parse_master_list(
                 raise
             records.append(exc)  # with ``alone``, a bad entry fails alone
     return records
+
+
+def parse_session_list(sessions: list[Any]) -> list[SessionRecord]:
+    """The sessions of a ``getSessionList`` answer (its ``sessions`` list): ids, names, kinds, years, sine die."""
+    return [_session(Node(entry, f"sessions[{index}]")) for index, entry in enumerate(sessions)]
 
 
 def iter_dataset_zip(path: str | Path) -> Iterator[BillRecord | ParseError]:
@@ -224,7 +234,26 @@ def _session(node: Node) -> SessionRecord:
         name=node.text("session_name") or node.text("session_title"),
         classification="" if special is None else ("special" if special else "primary"),
         ended=node.flag("sine_die"),
+        year_start=_year(node, "year_start"),
+        year_end=_year(node, "year_end"),
     )
+
+
+def _year(node: Node, key: str) -> int | None:
+    return node.integer(key) if node.get(key) not in (None, "", 0, "0") else None
+
+
+def _year_from_urls(masterlist: Node) -> int | None:
+    """A master list's session names no years, but its bills' LegiScan URLs end with the session's first year
+    (``https://legiscan.com/OH/bill/HB1/2019``): the year when every entry that has one agrees."""
+    years = {
+        match.group(1)
+        for key, entry in masterlist.data.items()
+        if key != "session" and isinstance(entry, dict)
+        for match in [_YEAR_IN_URL.search(str(entry.get("url") or ""))]
+        if match
+    }
+    return int(years.pop()) if len(years) == 1 else None
 
 
 def _history(bill: Node, progress: list[tuple[date | None, int]]) -> tuple[ActionRecord, ...]:

@@ -97,6 +97,14 @@ class LegiScanClient(SourceClient):
             raise MalformedResponse("getSearchRaw: results are not bills", source=self.source)
         return hits
 
+    def session_list(self, *, state: str) -> list[dict[str, Any]]:
+        """``getSessionList``: every session of a state (``session_id``, ``year_start``, ``year_end``, ``special``,
+        ``sine_die``, ``session_name`` ...)."""
+        sessions = self._part(self.call("getSessionList", state=state.upper()), "sessions", "getSessionList")
+        if not isinstance(sessions, list):
+            raise MalformedResponse("getSessionList: sessions is not a list", source=self.source)
+        return sessions
+
     def dataset_list(self, *, state: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
         payload = self.call("getDatasetList", state=state.upper() if state else None, year=year)
         datasets = self._part(payload, "datasetlist", "getDatasetList")

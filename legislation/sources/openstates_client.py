@@ -61,6 +61,22 @@ class OpenStatesClient(SourceClient):
     def prepare(self, params: list[tuple[str, Any]], headers: dict[str, str]) -> None:
         headers["X-API-KEY"] = self.api_key
 
+    def jurisdictions_page(self, *, page: int = 1, classification: str = "state") -> dict[str, Any]:
+        """One ``/jurisdictions`` page with every jurisdiction's ``legislative_sessions`` (identifier, name,
+        classification, start and end dates): 52 states, DC and Puerto Rico fit in one page of 52."""
+        params: list[tuple[str, Any]] = [
+            ("classification", classification),
+            ("include", "legislative_sessions"),
+            ("page", page),
+            ("per_page", 52),
+        ]
+        payload = self.get_json("/jurisdictions", params, operation="jurisdictions")
+        if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+            raise MalformedResponse(
+                "expected {results: [...], pagination: {...}}", source=self.source, url="/jurisdictions"
+            )
+        return payload
+
     def bills_page(
         self,
         *,

@@ -82,6 +82,8 @@ class SessionRecord:
     end_date: date | None = None
     ended: bool | None = None
     carries_over: bool | None = None
+    year_start: int | None = None  # as the source states them (LegiScan); None when it does not
+    year_end: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ session's bills are still polled after sine die); each changed bill costs one ``
 once the bill is imported, so a bill whose fetch or import failed is fetched again next time.
 
 Which session to list: the one LegiScan last listed the bill in (remembered with its hash), else the bill's own
-session when it came from LegiScan (its identifier is LegiScan's ``session_id``), else the state's current session.
+session's LegiScan ``session_id`` when LegiScan reported it (SessionExternalId), else the state's current session.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from legislation.choices import Source
-from legislation.models import ImportRun, Jurisdiction
+from legislation.models import ImportRun, Jurisdiction, LegislativeSession, SessionExternalId
 from legislation.sources import legiscan
 from legislation.sources.http import MalformedResponse, PermanentSourceError
 from legislation.sources.legiscan_client import LegiScanClient
@@ -53,6 +53,21 @@ def master_list_hashes(payload: dict[str, Any]) -> tuple[str, dict[str, str]]:
     return session_id, hashes
 
 
+def legiscan_session_ids(place: Jurisdiction) -> dict[str, str]:
+    """{session identifier: LegiScan session_id} for the sessions of ``place`` that LegiScan reported (sessions
+    matched across sources keep every source's id; a session stored before that, named by a LegiScan id, counts)."""
+    found = dict(
+        SessionExternalId.objects.filter(jurisdiction=place, source=SOURCE).values_list(
+            "session__identifier", "external_id"
+        )
+    )
+    named = set(SessionExternalId.objects.filter(jurisdiction=place).values_list("session__identifier", flat=True))
+    for identifier in LegislativeSession.objects.filter(jurisdiction=place).values_list("identifier", flat=True):
+        if identifier.isdigit() and identifier not in named:
+            found[identifier] = identifier
+    return found
+
+
 def legiscan_sync(
     *,
     jurisdiction: str,
@@ -73,10 +88,10 @@ def legiscan_sync(
             return
         states = remote_states(SOURCE, ids)
         lists: dict[str, set[str]] = {}  # session id ("" = the state's current session) -> bill ids to find there
+        session_ids = legiscan_session_ids(place)
         for external_id, bill_pk in ids.items():
             state = states.get(external_id)
-            session = tracked.sessions[bill_pk]
-            container = (state.container if state else "") or (session if session.isdigit() else "")
+            container = (state.container if state else "") or session_ids.get(tracked.sessions[bill_pk], "")
             lists.setdefault(container, set()).add(external_id)
         listed: dict[str, tuple[str, str]] = {}  # bill id -> (change_hash, session id)
         for session_id in sorted(lists, key=lambda value: (value == "", value)):

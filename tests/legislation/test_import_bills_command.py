@@ -87,7 +87,13 @@ def test_legiscan_get_bill_response_and_dataset_bill_file(tmp_path: Path) -> Non
     assert import_bills("legiscan", write_json(tmp_path / "getBill.json", legiscan_get_bill()))[0] == (1, 0, 0, 0)
     assert import_bills("legiscan", AK_HB1)[0] == (0, 0, 1, 0)  # the same bill, without the envelope
     bill = Bill.objects.get()
-    assert (bill.jurisdiction.code, bill.identifier, bill.stage) == ("ak", "HB 1", "passed_origin")
+    # Engrossed (passed_origin), and then died: its session (2011-2012) is long over (year_end passed).
+    assert (bill.jurisdiction.code, bill.identifier, bill.furthest_stage, bill.stage) == (
+        "ak",
+        "HB 1",
+        "passed_origin",
+        "died",
+    )
 
 
 def test_legiscan_master_list() -> None:

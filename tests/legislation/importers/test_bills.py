@@ -53,8 +53,12 @@ pytestmark = pytest.mark.usefixtures("seeded")
 TODAY = date(2026, 11, 27)  # the demo snapshot's date: the 119th Congress is still sitting
 
 
-def run_import(source: str, *paths: Path) -> ImportRun:
-    return import_files(source=source, paths=paths, today=TODAY)
+def run_import(source: str, *paths: Path, today: date = TODAY) -> ImportRun:
+    return import_files(source=source, paths=paths, today=today)
+
+
+# AK HB 1's session (2011-2012) as seen while it sat: a session whose year_end has passed is closed on import.
+AK_SITTING = date(2012, 3, 1)
 
 
 @dataclasses.dataclass
@@ -303,7 +307,7 @@ def test_bill_without_actions_key_keeps_stored_actions_and_stage(tmp_path: Path)
 
 
 def test_legiscan_master_list_entry_moves_stage_by_status_and_keeps_actions(tmp_path: Path) -> None:
-    run_import("legiscan", AK_HB1)
+    run_import("legiscan", AK_HB1, today=AK_SITTING)
     bill = Bill.objects.get()
     actions = bill.actions.count()
     assert actions > 0
@@ -327,7 +331,7 @@ def test_legiscan_master_list_entry_moves_stage_by_status_and_keeps_actions(tmp_
             },
         },
     }
-    run = run_import("legiscan", write_json(tmp_path / "masterlist.json", master_list))
+    run = run_import("legiscan", write_json(tmp_path / "masterlist.json", master_list), today=AK_SITTING)
     assert run.updated == 1
     bill.refresh_from_db()
     assert (bill.stage, bill.stage_date) == ("enacted", date(2012, 4, 20))
@@ -374,18 +378,29 @@ def test_session_ended_by_a_later_session_kills_its_pending_bills(tmp_path: Path
 
 
 def test_where_bills_carry_over_pending_bills_of_an_ended_session_are_carried_over(tmp_path: Path) -> None:
+    """A legislature that carries bills over within a biennium, whose sessions are years (2025, then 2026)."""
     Jurisdiction.objects.filter(code="ny").update(carries_over=True)
-    run_import("openstates", write_json(tmp_path / "old.json", page(demo_bill("ny", "S 5448"))))
-    later = demo_bill("ny", "S 5448") | {"id": "ocd-bill/ny-2027-s-1", "identifier": "S 1", "session": "2027-2028"}
+    first_year = demo_bill("ny", "S 5448") | {"session": "2025"}
+    run_import("openstates", write_json(tmp_path / "old.json", page(first_year)))
+    later = demo_bill("ny", "S 5448") | {"id": "ocd-bill/ny-2026-s-1", "identifier": "S 1", "session": "2026"}
     run = run_import("openstates", write_json(tmp_path / "new.json", page(later)))
     pending = Bill.objects.get(identifier="S 5448")  # moved when the later session made its session over
     assert (pending.stage, pending.furthest_stage) == ("carried_over", "in_committee")
     assert StageChange.objects.get(bill=pending, import_run=run).to_stage == "carried_over"
     assert run_import("openstates", tmp_path / "old.json").unchanged == 1  # the same judgement, bill by bill
     # A bill of the ended session imported for the first time is judged by the same rule.
-    first_seen = demo_bill("ny", "S 5448") | {"id": "ocd-bill/ny-2025-s-2", "identifier": "S 2"}
+    first_seen = first_year | {"id": "ocd-bill/ny-2025-s-2", "identifier": "S 2"}
     run_import("openstates", write_json(tmp_path / "first_seen.json", page(first_seen)))
     assert Bill.objects.get(identifier="S 2").stage == "carried_over"
+
+
+def test_where_bills_carry_over_a_session_that_spans_the_biennium_still_ends_it(tmp_path: Path) -> None:
+    """Carry-over is within a biennium: the pending bills of a two-year session (2025-2026) die at its end."""
+    Jurisdiction.objects.filter(code="ny").update(carries_over=True)
+    run_import("openstates", write_json(tmp_path / "old.json", page(demo_bill("ny", "S 5448"))))
+    later = demo_bill("ny", "S 5448") | {"id": "ocd-bill/ny-2027-s-1", "identifier": "S 1", "session": "2027-2028"}
+    run_import("openstates", write_json(tmp_path / "new.json", page(later)))
+    assert Bill.objects.get(identifier="S 5448").stage == "died"
 
 
 def test_imports_never_touch_the_editorial_fields(tmp_path: Path) -> None:
@@ -426,10 +441,10 @@ def test_congress_list_entry_updates_the_bill_and_keeps_its_actions_and_sponsors
 
 
 def test_session_a_record_says_ended_makes_its_bills_die(tmp_path: Path) -> None:
-    run_import("legiscan", AK_HB1)
+    run_import("legiscan", AK_HB1, today=AK_SITTING)
     payload = legiscan_get_bill()
     payload["bill"]["session"]["sine_die"] = 1
-    run = run_import("legiscan", write_json(tmp_path / "sine_die.json", payload))
+    run = run_import("legiscan", write_json(tmp_path / "sine_die.json", payload), today=AK_SITTING)
     assert run.updated == 1
     assert LegislativeSession.objects.get(jurisdiction__code="ak").ended is True
     assert Bill.objects.get().stage == "died"

@@ -55,7 +55,9 @@ def test_dataset_bill_fields() -> None:
     assert record.subjects == ("Attorney General", "Insurance", "Intergovernmental Relations", "Medical Care")
     assert record.url == "http://www.legis.state.ak.us/basis/get_bill.asp?session=27&bill=HB1"
     assert [source.url for source in record.sources] == [record.url, "https://legiscan.com/AK/bill/HB1/2011"]
-    assert record.session == SessionRecord(identifier="122", name="27th Legislature", classification="primary")
+    assert record.session == SessionRecord(
+        identifier="122", name="27th Legislature", classification="primary", year_start=2011, year_end=2012
+    )
     assert record.extras["change_hash"] == "38558907f12c02a238b1cd43d2a37393"
     assert record.extras["status"] == 2
     assert record.extras["actions_included"] is True
@@ -141,7 +143,10 @@ def ohio() -> list:
 def test_master_list_parses_every_bill_as_a_light_record(ohio: list) -> None:
     assert len(ohio) == 2131
     assert {record.jurisdiction for record in ohio} == {"oh"}
-    assert {record.session for record in ohio} == {SessionRecord(identifier="1646", name="133rd General Assembly")}
+    # The session names no years; its bills' URLs (.../OH/bill/HB1/2019) give the first.
+    assert {record.session for record in ohio} == {
+        SessionRecord(identifier="1646", name="133rd General Assembly", year_start=2019)
+    }
     assert all(record.actions == () and record.extras["actions_included"] is False for record in ohio)
     first = ohio[0]
     assert (first.source_id, first.identifier, first.url) == (

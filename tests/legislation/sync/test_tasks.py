@@ -178,8 +178,12 @@ def test_session_end_check_lets_pending_bills_die(db, today):
 
 
 def test_session_end_check_carries_pending_bills_over_where_bills_carry_over(db, today):
+    # A one-year session (carry-over is from one year of a biennium to the next).
     session = LegislativeSessionFactory(
-        jurisdiction=JurisdictionFactory(carries_over=True), identifier="2025", end_date=today - timedelta(days=1)
+        jurisdiction=JurisdictionFactory(carries_over=True),
+        identifier=str(today.year),
+        start_date=today.replace(month=1, day=1),
+        end_date=today - timedelta(days=1),
     )
     pending = BillFactory(jurisdiction=session.jurisdiction, session=session, stage=Stage.IN_COMMITTEE)
     [run] = sessions_close(today=today)
