@@ -54,17 +54,20 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         form = SubscribeForm(initial={"target": target_key(target)})
         return render(request, template, {"form": form, "target_key": target_key(target), "label": _label(target)})
     form = SubscribeForm(request.POST)
+    # htmx swaps in only 2xx answers: to it, the fragment that says what went wrong comes with 200.
+    htmx_ok = 200 if request.htmx else None
     if rate_limited(request):
         response = render(
             request,
             template,
             {"form": form, "limited": True, "target_key": request.POST.get("target", "")},
-            status=429,
+            status=htmx_ok or 429,
         )
         response["Retry-After"] = str(RATE_WINDOW)
         return response
     if not form.is_valid():
-        return render(request, template, {"form": form, "target_key": request.POST.get("target", "")}, status=400)
+        context = {"form": form, "target_key": request.POST.get("target", "")}
+        return render(request, template, context, status=htmx_ok or 400)
     target = form.cleaned_data["target"]
     subscription_request(email=form.cleaned_data["email"], target=target, frequency=form.cleaned_data["frequency"])
     return render(

@@ -86,6 +86,17 @@ def test_htmx_gets_the_form_fragment_back(world, client_at):
     assert 'id="subscribe"' in html
 
 
+def test_htmx_gets_errors_with_200_so_that_they_are_swapped_in(world, client_at):
+    response = client_at("198.51.100.6").post(
+        SUBSCRIBE,
+        {"email": "not-an-email", "target": "jurisdiction:zz", "frequency": "weekly"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert 'class="form-errors"' in response.content.decode()
+    assert not Subscription.objects.exists()
+
+
 @pytest.mark.parametrize(
     "data",
     [
