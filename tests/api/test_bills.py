@@ -266,7 +266,7 @@ def test_full_text_search_uses_the_gin_index(world):
         sql, params = queryset.query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "bill_search_gin" in plan
+    assert "bill_search_vector_gin" in plan
 
 
 def test_stage_values_are_the_contract_vocabulary(api_client, world):
