@@ -159,3 +159,11 @@ def test_weekly_schedule_is_seeded() -> None:
     entry = PeriodicTask.objects.get(task="legislation.sessions_sync")
     assert entry.crontab.day_of_week == "1"
     assert json.loads(entry.kwargs) == {}
+
+
+def test_calendar_runs_are_in_the_freshness_figures() -> None:
+    from api.selectors import freshness
+
+    sessions_sync("congress", today=TODAY)
+    congress = next(item for item in freshness()["sources"] if item["source"] == "congress")
+    assert [scope["scope"] for scope in congress["scopes"]] == [SCOPE]
