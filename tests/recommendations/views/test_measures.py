@@ -92,11 +92,15 @@ def test_a_pending_measure_is_on_no_public_page_and_staff_see_it_marked(client, 
     assert measure.review_status == ReviewStatus.PENDING
     assert client.get(measure_path(measure)).status_code == 404
     for path in (
+        "/",
         "/jurisdictions/ma-suffolk-da/",
+        "/jurisdictions/ma-suffolk-da/?format=csv&table=measures",
         "/jurisdictions/ma/",
         "/recommendations/PP-1/",
+        "/recommendations/PP-1/?format=csv&table=measures",
         "/map/",
         "/changes/",
+        "/feeds/changes/",
     ):
         response = client.get(path)
         assert response.status_code == 200, path
