@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -120,6 +121,23 @@ def _history_rows(records: list) -> list[dict]:
 
 
 # --- Measure rows for the other pages --------------------------------------------------------------------------
+
+SEARCH_LIMIT = 50
+
+
+def measure_search(*, text: str, limit: int = SEARCH_LIMIT) -> list[Measure]:
+    """Public measures whose title, summary or jurisdiction's name contains `text` (any case), newest first, each
+    with `path` set. One query."""
+    measures = list(
+        Measure.objects.public()
+        .for_list()
+        .filter(Q(title__icontains=text) | Q(summary__icontains=text) | Q(jurisdiction__name__icontains=text))
+        .order_by(F("date").desc(nulls_last=True), "title")[:limit]
+    )
+    for measure in measures:
+        measure.path = measure_path(measure)
+    return measures
+
 
 
 def measure_links(*, jurisdictions: Iterable[Jurisdiction] = (), recommendation=None) -> list[BillLink]:

@@ -1,5 +1,6 @@
-"""Search (`/search/?q=`): one box over bills (the API's `q`: full text on PostgreSQL) and recommendations (code,
-title or text contains). Text the search cannot take (a NUL byte, over 200 characters) gets a message, not a 500."""
+"""Search (`/search/?q=`): one box over bills (the API's `q`: full text on PostgreSQL), recommendations (code,
+title or text contains) and measures (title, summary or jurisdiction contains). Text the search cannot take (a NUL
+byte, over 200 characters) gets a message, not a 500."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from legislation.selectors import bill_search_list, data_freshness
 
 from ..selectors import recommendation_search
 from .common import api_url, csv_response, csv_url, wants_csv
+from .measures import measure_search
 
 PAGE_SIZE = 25
 # The API's order for the same rows (BillFilter's `ordering`; ties by id, descending like the first field).
@@ -23,7 +25,9 @@ CSV_HEADER = ["jurisdiction", "session", "identifier", "title", "stage", "stage_
 
 def search_page(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")
-    context: dict[str, Any] = {"q": text, "errors": [], "bills": None, "recommendations": [], "page": None}
+    context: dict[str, Any] = {
+        "q": text, "errors": [], "bills": None, "recommendations": [], "measures": [], "page": None,
+    }  # fmt: skip
     if not text.strip():
         return render(request, "recommendations/search.html", context)
     try:
@@ -56,6 +60,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         page=page,
         bills=list(page),
         recommendations=recommendation_search(text=text),
+        measures=measure_search(text=text),
         csv_url=csv_url(request, page=str(page.number)),
         api_url=api_url(
             "bill-list",

@@ -225,3 +225,13 @@ def test_demo_measures_load_approved_once(seeded):
     assert again[0] == {"noop": 6}
     assert again[1] == {"noop": 6}
     assert Progress.objects.get(recommendation__code="PP-1", jurisdiction__code="us").status == "regressed"
+
+
+def test_search_finds_public_measures_by_title_summary_or_office(client, seeded):
+    office = _office()
+    measure = _measure(jurisdiction=office)
+    _measure(jurisdiction=office, user=_member("editor", "Editors"), title="Declination draft")
+    for text in ("declination", "intent to distribute", "Suffolk County"):
+        html = client.get("/search/", {"q": text}).content.decode()
+        assert f'<a href="{measure_path(measure)}">Declination memo</a>' in html, text
+        assert "Declination draft" not in html  # pending review

@@ -150,10 +150,10 @@ def test_pages_csv_and_the_same_rows_in_the_api(client, seeded):
 def test_queries_do_not_grow_with_the_results(client, seeded, django_assert_num_queries):
     texas = Jurisdiction.objects.get(code="tx")
     BillFactory(jurisdiction=texas, identifier="HB 1", title="Relating to fentanyl testing strips")
-    # Count and page of bills, recommendations, freshness, the demo notice.
-    with django_assert_num_queries(5):
+    # Count and page of bills, recommendations, measures, freshness, the demo notice.
+    with django_assert_num_queries(6):
         assert len(found_bills(client.get("/search/", {"q": "fentanyl"}))) == 1
     for number in range(1, 30):
         BillFactory(jurisdiction=texas, identifier=f"HB {number + 1}", title="Relating to fentanyl testing strips")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert len(found_bills(client.get("/search/", {"q": "fentanyl strips"}))) == 25
