@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from legislation.choices import Source
 from legislation.importers.runs import death_of
-from legislation.models import ImportRun, ImportRunStatus
+from legislation.models import SESSION_RUN_SCOPE_PREFIX, ImportRun, ImportRunStatus
 from legislation.selectors import demo_snapshot
 
 
@@ -32,7 +32,9 @@ def _status(run: dict[str, Any], now: datetime) -> str:
 
 def freshness(*, now: datetime | None = None, stale_after: timedelta | None = None) -> dict[str, Any]:
     """For each source: its last successful import (and per scope), its last attempt, and whether it is stale,
-    i.e. has had no success within `stale_after` (API_FRESHNESS_STALE_HOURS)."""
+    i.e. has had no success within `stale_after` (API_FRESHNESS_STALE_HOURS). A source's own figures count only
+    runs that import bills: its session calendar and session-closing runs (scopes `sessions:...`) are listed among
+    its scopes but neither make it fresh nor stand as its last attempt."""
     now = now or timezone.now()
     stale_after = stale_after or freshness_threshold()
     successes = (
@@ -50,6 +52,7 @@ def freshness(*, now: datetime | None = None, stale_after: timedelta | None = No
     # One small indexed query per source (there are three): the latest run, whatever its outcome.
     latest = {
         source: ImportRun.objects.filter(source=source)
+        .bill_imports()
         .order_by("-started_at", "-id")
         .values("started_at", "status", "worker", "heartbeat_at")
         .first()
@@ -57,7 +60,14 @@ def freshness(*, now: datetime | None = None, stale_after: timedelta | None = No
     }
     sources = []
     for source, source_scopes in scopes.items():
-        last_success = max((item["last_success_at"] for item in source_scopes), default=None)
+        last_success = max(
+            (
+                item["last_success_at"]
+                for item in source_scopes
+                if not item["scope"].startswith(SESSION_RUN_SCOPE_PREFIX)
+            ),
+            default=None,
+        )
         attempt = latest.get(source)
         sources.append(
             {

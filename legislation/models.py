@@ -409,9 +409,19 @@ class ImportRunStatus(models.TextChoices):
     INTERRUPTED = "interrupted", "Interrupted"
 
 
+# Runs that import no bills name their kind in their scope: `sessions:sync` (the weekly session calendars),
+# `sessions:close` (the daily session-end job) and `sessions:merge`. They say nothing about whether a source's bills
+# are current, so freshness (legislation.selectors.data_freshness, api.selectors.freshness) leaves them out.
+SESSION_RUN_SCOPE_PREFIX = "sessions:"
+
+
 class ImportRunQuerySet(models.QuerySet["ImportRun"]):
     def successful(self) -> ImportRunQuerySet:
         return self.filter(status__in=[ImportRunStatus.SUCCEEDED, ImportRunStatus.PARTIAL])
+
+    def bill_imports(self) -> ImportRunQuerySet:
+        """Runs that import bills (files, syncs, backfills, the demo): not the session calendar or closing runs."""
+        return self.exclude(scope__startswith=SESSION_RUN_SCOPE_PREFIX)
 
 
 class ImportRun(models.Model):

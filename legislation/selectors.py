@@ -67,10 +67,12 @@ class DemoSnapshot:
 
 
 def data_freshness() -> list[SourceFreshness]:
-    """The last successful (or partly successful) import of each source that has one, newest first. One query (a
-    window numbers each source's runs, newest first, and keeps the first)."""
+    """The last successful (or partly successful) bill import of each source that has one, newest first (a session
+    calendar or session-closing run does not make a source's bills fresh). One query (a window numbers each
+    source's runs, newest first, and keeps the first)."""
     runs = (
         ImportRun.objects.successful()
+        .bill_imports()
         .filter(source__in=Source.values, finished_at__isnull=False)
         .annotate(
             newest=Window(RowNumber(), partition_by=F("source"), order_by=[F("finished_at").desc(), F("id").desc()])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from legislation.importers.files import import_files
@@ -167,3 +168,40 @@ def test_calendar_runs_are_in_the_freshness_figures() -> None:
     sessions_sync("congress", today=TODAY)
     congress = next(item for item in freshness()["sources"] if item["source"] == "congress")
     assert [scope["scope"] for scope in congress["scopes"]] == [SCOPE]
+
+
+def test_session_runs_do_not_make_a_source_look_fresh_while_its_bill_syncs_fail() -> None:
+    """A weekly calendar run (sessions:sync) and the daily closing job (sessions:close) succeed without importing a
+    bill: a source whose bill syncs fail stays stale, with the failed sync as its last attempt, on the pages'
+    freshness notes and in /api/v1/freshness/; the calendar run is still listed among the source's scopes."""
+    from api.selectors import freshness
+    from legislation.selectors import data_freshness
+
+    now = timezone.now()
+    ImportRun.objects.create(
+        source="congress",
+        scope="sync",
+        status="succeeded",
+        started_at=now - timedelta(days=30),
+        finished_at=now - timedelta(days=30),
+    )
+    ImportRun.objects.create(
+        source="congress",
+        scope="sync",
+        status="failed",
+        started_at=now - timedelta(hours=2),
+        finished_at=now,
+        errors=[{"message": "503"}],
+    )
+    ImportRun.objects.create(source="congress", scope="sessions:close", status="succeeded", finished_at=now)
+    sessions_sync("congress", today=TODAY)  # the real calendar run: succeeded, just now
+    assert ImportRun.objects.get(scope=SCOPE).status == "succeeded"
+
+    notes = {item.source: item for item in data_freshness()}
+    assert notes["congress"].scope == "sync"
+    assert notes["congress"].finished_at == now - timedelta(days=30)
+    congress = next(item for item in freshness()["sources"] if item["source"] == "congress")
+    assert congress["stale"] is True
+    assert congress["last_status"] == "failed"
+    assert congress["last_success_at"] == now - timedelta(days=30)
+    assert {scope["scope"] for scope in congress["scopes"]} == {SCOPE, "sessions:close", "sync"}
