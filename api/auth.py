@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from .throttling import AnonRateThrottle, UserRateThrottle
 from .views import RENDERERS
 
+TOKEN = inline_serializer("Token", {"token": serializers.CharField()})
 LOCKED_OUT = OpenApiResponse(
     description="Too many failed logins for this username from this address: refused, even with the right password, "
     "until the lock expires (`Retry-After`) or staff unlock it."
@@ -44,10 +46,25 @@ class TokenView(ObtainAuthToken):
         # axes flags the request it is given, and its middleware reads the flag from Django's request, not DRF's.
         return {**super().get_serializer_context(), "request": self.request._request}
 
-    @extend_schema(summary="Get your API token", responses={200: ObtainAuthToken.serializer_class, 429: LOCKED_OUT})
+    @extend_schema(
+        summary="Get your API token",
+        request=ObtainAuthToken.serializer_class,
+        responses={
+            200: TOKEN,
+            401: OpenApiResponse(description="Wrong username or password (counted towards the lockout)."),
+            429: LOCKED_OUT,
+        },
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except ValidationError as exc:
+            # Both fields given, and they do not match an active user: the credentials are wrong, a 401 (a missing
+            # or blank field stays a 400 naming it).
+            if set(exc.detail) == {"non_field_errors"}:
+                raise AuthenticationFailed("Unable to log in with the username and password given.") from exc
+            raise
         user = serializer.validated_data["user"]
         token, _ = Token.objects.get_or_create(user=user)
         # A token is a login: axes logs it (and clears the user's failures), Django records last_login.

@@ -12,6 +12,10 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 class ContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
+        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
+            # `?format=` with no value is a mistake, not a request for the default (as an unknown format is).
+            formats = ", ".join(renderer.format for renderer in renderers)
+            raise ValidationError({self.settings.URL_FORMAT_OVERRIDE: [f"Empty format; use one of: {formats}."]})
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except (Http404, NotFound) as exc:

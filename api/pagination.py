@@ -25,6 +25,8 @@ from .cache import cached_count
 def positive_int_param(params: QueryDict, name: str, *, maximum: int | None = None) -> int | None:
     """The integer value of a query parameter, None when absent; a 400 naming it when it is not a positive integer.
     Values over `maximum` are capped to it (documented: page sizes are capped, not refused)."""
+    if len(params.getlist(name)) > 1:
+        raise ValidationError({name: ["Give it once."]})
     raw = params.get(name)
     if raw is None or raw == "":
         return None

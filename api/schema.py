@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.plumbing import build_array_type, build_parameter_type
 from drf_spectacular.utils import OpenApiParameter
@@ -62,6 +64,13 @@ def _content(operation: dict[str, Any], csv: bool) -> dict[str, Any]:
 
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for name, component in result["components"]["schemas"].items():
+        if name.endswith("Request"):  # bodies: DRF's CharField refuses a NUL with a 400 naming the field
+            for name, field in component.get("properties", {}).items():
+                if name == "jurisdiction" and field.get("type") == "string":
+                    field.setdefault("pattern", SLUG_ITEM["pattern"])  # a code: checked as a slug before lookup
+                elif field.get("type") == "string" and not {"enum", "format", "pattern"} & set(field):
+                    field["pattern"] = NO_NUL
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
@@ -70,9 +79,54 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
     return result
 
 
+# Query strings never carry a NUL: the API refuses one in any parameter with a 400 (PostgreSQL cannot store it).
+NO_NUL = "^[^\\x00]*$"
+# Paging parameters are positive integers (0 is a 400; larger page sizes than the maximum are capped, not refused).
+POSITIVE = {"page", "page_size"}
+BIGINT_MAX = 2**63 - 1
+
+
+EMPTY = {"type": "string", "maxLength": 0}
+# Changefeed jurisdictions are checked as slugs like every other jurisdiction parameter.
+SLUG_ITEM = {"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$", "maxLength": 60}
+
+
+def _query_parameter(parameter: dict[str, Any]) -> None:
+    """State in the schema what the API refuses with a 400, and allow what it accepts: an empty value is the
+    parameter not given (django-filter's rule, kept by every parameter but `format`, where it is a 400)."""
+    schema = parameter.get("schema", {})
+    array = schema.get("type") == "array"
+    if array and parameter["name"] == "jurisdiction" and "pattern" not in schema.get("items", {}):
+        schema["items"] = {**schema.get("items", {}), **SLUG_ITEM}
+    item = schema.get("items", schema) if array else schema
+    if parameter["name"] in POSITIVE and item.get("type") == "integer":
+        item.setdefault("minimum", 1)
+    if item.get("type") == "integer" and parameter["name"] != "page_size":
+        item.setdefault("maximum", BIGINT_MAX)  # ids are 64-bit; a larger one is a 400 naming the parameter
+    if item.get("type") == "string" and "enum" not in item and "format" not in item:
+        item.setdefault("pattern", NO_NUL)
+    if parameter["name"] == "format" or "anyOf" in item:
+        return
+    if "enum" in item:
+        item["enum"] = [*item["enum"], ""] if "" not in item["enum"] else item["enum"]
+        return
+    if item.get("type") == "string" and "format" not in item:
+        if item.get("pattern", "").endswith("+$"):
+            item["pattern"] = item["pattern"][:-2] + "*$"
+        return
+    either = {"anyOf": [dict(item), EMPTY]}  # integers, booleans, dates and times
+    if array:
+        schema["items"] = either
+    else:
+        parameter["schema"] = {key: value for key, value in schema.items() if key == "description"} | either
+
+
 def _operation(path: str, method: str, operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     parameters = operation.get("parameters", [])
+    for parameter in parameters:
+        if parameter.get("in") == "query":
+            _query_parameter(parameter)
     csv = any(p["name"] == "format" for p in parameters)
     for response in responses.values():
         if "text/csv" in response.get("content", {}):
@@ -131,3 +185,31 @@ class ListFilterExtension(DjangoFilterExtension):
                 style="form",
             )
         ]
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, with anonymous access (`{}` among the security alternatives) wherever the view's
+    own permissions let an anonymous client through: public reads, the token login. drf-spectacular knows this only
+    for AllowAny and IsAuthenticatedOrReadOnly; the API's permissions are asked directly instead."""
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        auths = super().get_auth()
+        if {} not in auths and self._anonymous_allowed():
+            auths.append({})
+        return auths
+
+    def _anonymous_allowed(self) -> bool:
+        anonymous = _AnonymousRequest(self.method)
+        try:
+            return all(permission.has_permission(anonymous, self.view) for permission in self.view.get_permissions())
+        except Exception:  # a permission that needs more of a real request than this one: not known to be public
+            return False
+
+
+class _AnonymousRequest:
+    """What DRF's permission classes read of a request, for a client without credentials."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method.upper()
+        self.user = AnonymousUser()
+        self.auth = None

@@ -71,7 +71,7 @@ def test_lock_is_per_username_and_address(staff):
 def test_token_endpoint_locks_and_says_why(staff):
     client = APIClient()
     for _ in range(LIMIT - 1):
-        assert token_login(client, "wrong").status_code == 400
+        assert token_login(client, "wrong").status_code == 401
     assert token_login(client, "wrong").status_code == 429
     refused = token_login(client, PASSWORD)
     assert refused.status_code == 429
