@@ -32,6 +32,7 @@ from legislation.sources.records import (
     SponsorRecord,
     as_bool,
     as_int,
+    as_list,
     located,
     normalise_identifier,
 )
@@ -277,7 +278,9 @@ def match_actions(
             raise ParseError(f"actions[{index}].request", "does not say which bill these actions belong to")
         _check_error(payload, f"actions[{index}]")
         merged = actions_by_key.setdefault(key, {"actions": [], "request": payload.get("request")})
-        merged["actions"].extend(Node(payload, f"actions[{index}]").require("actions"))
+        # null reads as no actions, as parse_actions reads it (found by tests/legislation/test_fuzz_import.py)
+        node = Node(payload, f"actions[{index}]")
+        merged["actions"].extend(as_list(node.require("actions"), node.at("actions"), default_empty=True))
     pairs = [(payload, actions_by_key.pop(bill_key(payload), None)) for payload in bills]
     if actions_by_key:
         orphans = ", ".join(_source_id(key) for key in actions_by_key)

@@ -380,7 +380,7 @@ IMPORT_HEARTBEAT_TIMEOUT = env.int("IMPORT_HEARTBEAT_TIMEOUT", default=15 * 60)
 IMPORT_MAX_MEMBER_BYTES = env.int("IMPORT_MAX_MEMBER_BYTES", default=1024**3)
 IMPORT_MAX_ARCHIVE_BYTES = env.int("IMPORT_MAX_ARCHIVE_BYTES", default=4 * 1024**3)
 # One bill (an item of a bulk JSON list, a LegiScan bill file) larger than this is refused alone.
-IMPORT_MAX_RECORD_BYTES = env.int("IMPORT_MAX_RECORD_BYTES", default=64 * 1024**2)
+IMPORT_MAX_RECORD_BYTES = env.int("IMPORT_MAX_RECORD_BYTES", default=16 * 1024**2)
 # A sync scope's lock lives this long unless its holder renews it (with every committed chunk): longer than a scope
 # task's hard time limit (9 minutes), so a live sync never loses it; a dead holder's lock is taken over at once by
 # its redelivered task or on its host, else it expires (legislation/sync/common.py).
