@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
 
-from .models import Jurisdiction
+from .models import Jurisdiction, LegislativeSession
 
 JURISDICTIONS_FILE = Path(__file__).resolve().parent / "data" / "jurisdictions.json"
 
@@ -85,4 +86,38 @@ def jurisdictions_seed(*, path: Path = JURISDICTIONS_FILE) -> SeedCounts:
         )
         counts += result
     carryover_seed()
+    return counts
+
+
+SESSION_DATES_FILE = Path(__file__).resolve().parent / "data" / "session_dates.json"
+
+
+def session_dates_seed(*, path: Path = SESSION_DATES_FILE) -> SeedCounts:
+    """Researched session dates (legislation/data/session_dates.json: every date with the page it was read on and
+    the passage that states it) onto the stored sessions, matched by jurisdiction code and identifier; a session
+    not stored yet is skipped (counted unchanged). A date only fills a blank: a date already stored came from a
+    source's payload (or staff) and is never replaced by the file, and a source's later payload replaces the
+    file's date by the importers' own rule (Open States' calendars win; other sources fill blanks). `ended` is
+    only ever set True, for a session the file's passage says adjourned. Idempotent."""
+    rows = json.loads(path.read_text(encoding="utf-8"))["sessions"]
+    counts = SeedCounts()
+    for row in rows:
+        session = LegislativeSession.objects.filter(
+            jurisdiction__code=row["jurisdiction"], identifier=row["identifier"]
+        ).first()
+        if session is None:
+            counts += SeedCounts(unchanged=1)
+            continue
+        values: dict[str, object] = {}
+        for field in ("start_date", "end_date"):
+            fact = row.get(field)
+            if fact and getattr(session, field) is None:
+                values[field] = datetime.date.fromisoformat(fact["date"])
+        if row.get("adjourned") and not session.ended:
+            values["ended"] = True
+        if not values:
+            counts += SeedCounts(unchanged=1)
+            continue
+        _, result = upsert(LegislativeSession, lookup={"pk": session.pk}, values=values)
+        counts += result
     return counts

@@ -1,8 +1,9 @@
 """The demo: a snapshot of real bills loaded through the real Open States importer, linked to recommendations.
 
 `demo_load()` (what `manage.py load_demo` runs) is idempotent:
-1. the sessions of `legislation/data/demo/jurisdictions.json` (names, dates), first, so that the session-end rule
-   knows which sessions are over and bills that died come out `died` on the first import;
+1. the sessions of `legislation/data/demo/jurisdictions.json` (names, dates), then the researched dates of
+   `legislation/data/session_dates.json` where the snapshot has none, first, so that the session-end rule knows
+   which sessions are over and bills that died come out `died` on the first import;
 2. the `/bills` pages through `legislation.importers.import_files` (source `openstates`, scope `demo snapshot
    <date>`, which is how `legislation.selectors.demo_snapshot()` knows the demo is loaded), with sessions judged
    over or not as of the snapshot's date: the demo shows the bills as they stood that day, whenever it is loaded;
@@ -27,7 +28,7 @@ from legislation.importers.files import read_json
 from legislation.importers.sessions import sessions_import
 from legislation.models import Bill, ImportRun, ImportRunStatus, Jurisdiction
 from legislation.selectors import DEMO_DIR, demo_bill_files, demo_scope, demo_snapshot_metadata
-from legislation.services import SeedCounts, upsert
+from legislation.services import SeedCounts, session_dates_seed, upsert
 from legislation.sources.records import normalise_identifier
 
 from .models import Recommendation
@@ -54,6 +55,7 @@ class DemoLoadResult:
 def demo_load() -> DemoLoadResult:
     snapshot_date = date.fromisoformat(demo_snapshot_metadata()["snapshot_date"])
     sessions = sessions_import(payload=read_json(DEMO_DIR / "jurisdictions.json"))
+    sessions += session_dates_seed()  # researched dates fill the blanks the snapshot leaves (session_dates.json)
     run = import_files(source="openstates", paths=demo_bill_files(), scope=demo_scope(), today=snapshot_date)
     if run.status != ImportRunStatus.SUCCEEDED:
         raise DemoDataError(f"the demo bills did not import cleanly (import run {run.pk}): {run.errors[:3]}")
