@@ -38,8 +38,12 @@ def legiscan_client() -> LegiScanClient:
     return LegiScanClient.from_settings(used_this_month=legiscan_requests_this_month)
 
 
-def master_list_hashes(payload: dict[str, Any]) -> tuple[str, dict[str, str]]:
-    """(session id, {bill_id: change_hash}) from a ``getMasterList(Raw)`` answer; anything else is malformed."""
+def master_list_hashes(
+    payload: dict[str, Any], bad: list[tuple[str, str]] | None = None
+) -> tuple[str, dict[str, str]]:
+    """(session id, {bill_id: change_hash}) from a ``getMasterList(Raw)`` answer. An entry without a bill_id and a
+    change_hash is malformed: with ``bad``, it is left out and (its key, its bill_id or "") appended there (it fails
+    alone); without, it makes the whole answer malformed."""
     masterlist = payload["masterlist"]
     session = masterlist.get("session")
     session_id = str(session.get("session_id", "")) if isinstance(session, dict) else ""
@@ -48,7 +52,11 @@ def master_list_hashes(payload: dict[str, Any]) -> tuple[str, dict[str, str]]:
         if key == "session":
             continue
         if not isinstance(entry, dict) or "bill_id" not in entry or not isinstance(entry.get("change_hash"), str):
-            raise MalformedResponse(f"getMasterListRaw: entry {key!r} has no bill_id and change_hash", source=SOURCE)
+            if bad is None:
+                message = f"getMasterListRaw: entry {key!r} has no bill_id and change_hash"
+                raise MalformedResponse(message, source=SOURCE)
+            bad.append((str(key), str(entry.get("bill_id") or "") if isinstance(entry, dict) else ""))
+            continue
         hashes[str(entry["bill_id"])] = entry["change_hash"]
     return session_id, hashes
 
@@ -96,7 +104,11 @@ def legiscan_sync(
         listed: dict[str, tuple[str, str]] = {}  # bill id -> (change_hash, session id)
         for session_id in sorted(lists, key=lambda value: (value == "", value)):
             payload = sync.client.master_list_raw(session_id=session_id or None, state=place.code)
-            listed_session, hashes = master_list_hashes(payload)
+            bad: list[tuple[str, str]] = []
+            listed_session, hashes = master_list_hashes(payload, bad)
+            for key, bill_id in bad:  # a tracked bill's bad entry fails alone; another's is only noted
+                report = sync.fail if bill_id in ids else sync.error
+                report(f"getMasterListRaw {session_id or place.code}", f"entry {key!r} has no bill_id and change_hash")
             for bill_id, change_hash in hashes.items():
                 if bill_id in ids and bill_id not in listed:
                     listed[bill_id] = (change_hash, listed_session or session_id)

@@ -3,6 +3,7 @@ counted in `failed`; the others are written and the run is partial. Backfill sco
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from legislation.models import BillAction, ImportRunStatus
 from legislation.sync import openstates_bulk_backfill, openstates_sync
 
 from ..importers.payloads import openstates_json_zip
+from .fake_sources import json_response
 from .test_openstates_sync import ca_bill, touch
 
 pytestmark = pytest.mark.usefixtures("demo_bills")
@@ -44,3 +46,27 @@ def ca_bill_payload() -> dict:
     bill = demo_bill("ca", "SB 57")
     bill["session"] = "20212022"
     return bill
+
+
+def test_a_bad_master_list_entry_fails_alone_and_the_tracked_bills_are_still_synced(fake, ak_bill):
+    from legislation.sync import legiscan_sync
+
+    from .test_legiscan_sync import change
+
+    change(fake)
+    original = fake._legiscan_getMasterListRaw
+
+    def with_a_bad_entry(params):
+        response = original(params)
+        body = json.loads(response.body)
+        body["masterlist"]["99"] = {"number": "HB 99"}  # no bill_id, no change_hash
+        return json_response(body)
+
+    fake._legiscan_getMasterListRaw = with_a_bad_entry
+    try:
+        run = legiscan_sync(jurisdiction="ak", bill_ids=[ak_bill.pk])
+    finally:
+        fake._legiscan_getMasterListRaw = original
+    assert fake.count("legiscan", "getBill") == 1
+    assert (run.status, run.updated) == (ImportRunStatus.PARTIAL, 1), run.errors
+    assert "entry '99' has no bill_id and change_hash" in run.errors[0]["message"]
