@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from legislation.choices import Source
-from legislation.importers.runs import death_of
+from legislation.importers.runs import death_of, public_scope
 from legislation.models import SESSION_RUN_SCOPE_PREFIX, ImportRun, ImportRunStatus
 from legislation.selectors import demo_snapshot
 
@@ -47,7 +47,11 @@ def freshness(*, now: datetime | None = None, stale_after: timedelta | None = No
     scopes: dict[str, list[dict[str, Any]]] = {source: [] for source in Source.values}
     for row in successes:
         scopes.setdefault(row["source"], []).append(
-            {"scope": row["scope"], "last_success_at": row["last"], "stale": now - row["last"] > stale_after}
+            {
+                "scope": public_scope(row["scope"]),
+                "last_success_at": row["last"],
+                "stale": now - row["last"] > stale_after,
+            }
         )
     # One small indexed query per source (there are three): the latest run, whatever its outcome.
     latest = {

@@ -36,6 +36,7 @@ __all__ = [
     "heartbeat_hook",
     "import_runs_interrupt",
     "process_alive",
+    "public_scope",
     "truncate",
     "worker_identity",
 ]
@@ -44,6 +45,17 @@ logger = logging.getLogger(__name__)
 
 # Error messages quote values from the sources; a quoted value is cut here (a 10 KB title would flood the run).
 MAX_MESSAGE_CHARS = 200
+
+
+def public_scope(scope: str) -> str:
+    """A scope as the public may see it: each path or URL in it cut to its file name (runs recorded before scopes
+    named files only said ``backfill /srv/data/CA.zip``)."""
+    words = []
+    for word in scope.split(" "):
+        if "/" in word or "\\" in word:
+            word = word.split("?", 1)[0].replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+        words.append(word)
+    return " ".join(words)
 
 
 def truncate(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:

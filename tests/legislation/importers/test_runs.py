@@ -120,3 +120,14 @@ def test_long_values_in_errors_are_cut(tmp_path) -> None:
     [error] = run.errors
     assert len(error["message"]) <= 301
     assert error["message"].endswith("…")
+
+
+def test_freshness_shows_file_names_never_server_paths(api_client) -> None:
+    finished = timezone.now()
+    for scope in ("backfill /srv/data/private/CA_2021.zip", "files /home/me/a.json C:\\data\\b.json"):
+        ImportRun.objects.create(
+            source="openstates", scope=scope, status=ImportRunStatus.SUCCEEDED, finished_at=finished
+        )
+    body = api_client.get("/api/v1/freshness/").json()
+    [openstates] = [source for source in body["sources"] if source["source"] == "openstates"]
+    assert sorted(item["scope"] for item in openstates["scopes"]) == ["backfill CA_2021.zip", "files a.json b.json"]
