@@ -97,6 +97,10 @@ def test_load_demo_applies_them_and_the_demo_sessions_show_their_dates(client) -
                 assert getattr(session, field) == datetime.date.fromisoformat(row[field]["date"])
         if row.get("adjourned"):
             assert session.ended
+    # New York's 2025-2026 session is under way: its start, no end, not adjourned.
+    new_york = stored[("ny", "2025-2026")]
+    assert (new_york.start_date, new_york.end_date, new_york.ended) == (datetime.date(2025, 1, 8), None, False)
+    assert new_york.has_ended(datetime.date(2026, 11, 27)) is False
     # The Congresses are dated by the 20th Amendment, and the past ones are over.
     for number in (111, 115, 117, 119):
         congress = stored[("us", str(number))]
