@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from legislation.choices import Source, Stage
 from legislation.models import BillExternalId, ImportRun, StageChange
 from recommendations.models import TriageCandidate
-from recommendations.services import bill_link_create, progress_review
+from recommendations.services import bill_link_create, measure_create, progress_review
 from tests.api.conftest import client_for
 from tests.factories import (
     AudienceFactory,
@@ -34,6 +34,10 @@ def make(n: int, user, start: int = 0) -> None:
         BillActionFactory(bill=bill)
         BillExternalId.objects.create(bill=bill, source=Source.LEGISCAN, external_id=str(i))
         bill_link_create(recommendation=recommendation, bill=bill, effect="advances", rationale="Why.")
+        measure = measure_create(
+            jurisdiction=jurisdiction, kind="guidance", title="Guidance", status="adopted", url="https://example.org"
+        )
+        bill_link_create(recommendation=recommendation, measure=measure, effect="advances", rationale="Why.")
         progress_review(
             recommendation=recommendation,
             jurisdiction=jurisdiction,
@@ -55,6 +59,8 @@ LISTS = [
     "/api/v1/bills/?page_size=200&stage=in_committee&recommendation=T-1,T-2&q=controlled",
     "/api/v1/bills/bulk/?page_size=200",
     "/api/v1/links/?page_size=200",
+    "/api/v1/measures/?page_size=200",
+    "/api/v1/measures/?page_size=200&format=csv",
     "/api/v1/progress/?page_size=200",
     "/api/v1/recommendations/?page_size=200",
     "/api/v1/jurisdictions/?page_size=200",
