@@ -52,6 +52,36 @@ def test_what_was_not_verified_says_why_and_is_not_given_a_date() -> None:
             assert (item["jurisdiction"], item["identifier"], field) not in given
 
 
+def test_every_demo_session_has_each_date_or_says_why_not() -> None:
+    """Every state session holding a demo bill has its start and end from the snapshot or the file, or is listed in
+    not_verified with the reason (Congress dates are computed)."""
+    snapshot = {
+        (code, session["identifier"], field)
+        for result in json.loads((DEMO_DIR / "jurisdictions.json").read_text(encoding="utf-8"))["results"]
+        for code in [result["id"].split("state:")[-1].split("/")[0]]
+        for session in result["legislative_sessions"]
+        for field in ("start_date", "end_date")
+        if "state:" in result["id"] and session[field]
+    }
+    given = {(row["jurisdiction"], row["identifier"], field) for row in DATA["sessions"] for field in row}
+    explained = {
+        (item["jurisdiction"], item["identifier"], field)
+        for item in DATA["not_verified"]
+        for field in item["what"].split(", ")
+    }
+    bill_sessions = {
+        (bill["jurisdiction"]["id"].split("state:")[-1].split("/")[0], bill["session"])
+        for path in sorted(DEMO_DIR.glob("bills_page_*.json"))
+        for bill in json.loads(path.read_text(encoding="utf-8"))["results"]
+        if "state:" in bill["jurisdiction"]["id"]
+    }
+    assert len(bill_sessions) >= 25
+    for code, identifier in bill_sessions:
+        for field in ("start_date", "end_date"):
+            key = (code, identifier, field)
+            assert key in snapshot or key in given or key in explained, key
+
+
 @pytest.mark.django_db
 def test_the_file_fills_blanks_only_and_a_second_run_changes_nothing() -> None:
     jurisdictions_seed()
