@@ -58,7 +58,7 @@ def bulk_zip(path: Path, count: int) -> Path:
     return path
 
 
-def worker_env() -> dict[str, str]:
+def worker_env(**extra: str) -> dict[str, str]:
     database = connection.settings_dict
     env = dict(os.environ)
     env.update(
@@ -66,11 +66,12 @@ def worker_env() -> dict[str, str]:
         DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         CELERY_BROKER_URL=django_settings.CELERY_BROKER_URL,
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
+        **extra,
     )
     return env
 
 
-def start_worker() -> subprocess.Popen:
+def start_worker(**env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -90,7 +91,7 @@ def start_worker() -> subprocess.Popen:
             "--without-heartbeat",
         ],
         cwd=ROOT,
-        env=worker_env(),
+        env=worker_env(**env),
         start_new_session=True,  # its own process group: the whole worker can be killed at once
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
