@@ -384,9 +384,12 @@ class BillDetailSerializer(BillSerializer):
 
     @extend_schema_field(serializers.URLField())
     def get_html_url(self, obj: Bill) -> str:
-        request = self.context.get("request")
-        path = obj.get_absolute_url()
-        return request.build_absolute_uri(path) if request is not None else path
+        return absolute_url(self.context.get("request"), obj.get_absolute_url())
+
+
+def absolute_url(request, path: str) -> str:
+    """A page's path as an absolute URL for API clients (the path alone when there is no request: exports)."""
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 # --- Links ------------------------------------------------------------------------------------------------------
@@ -578,6 +581,9 @@ class MeasureSerializer(ReviewFieldsMixin, serializers.ModelSerializer):
     evidence_url = serializers.URLField(
         max_length=1000, required=False, allow_blank=True, default="", help_text="Where its status can be checked."
     )
+    html_url = serializers.SerializerMethodField(
+        help_text="Absolute URL of the measure's page on this site (/measures/<jurisdiction>/<id>-<slug>/)."
+    )
 
     class Meta:
         model = Measure
@@ -591,11 +597,16 @@ class MeasureSerializer(ReviewFieldsMixin, serializers.ModelSerializer):
             "date",
             "url",
             "evidence_url",
+            "html_url",
             "created_at",
             "updated_at",
             *REVIEW_FIELDS,
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+    @extend_schema_field(serializers.URLField())
+    def get_html_url(self, obj: Measure) -> str:
+        return absolute_url(self.context.get("request"), obj.get_absolute_url())
 
     def create(self, validated_data: dict[str, Any]) -> Measure:
         try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from legislation.models import Bill, Jurisdiction
@@ -160,6 +162,16 @@ class MeasureQuerySet(ReviewedQuerySet):
         return self.select_related("jurisdiction", "jurisdiction__parent")
 
 
+MEASURE_SLUG_LENGTH = 80
+
+
+def measure_page_path(*, jurisdiction: str, pk: int, title: str) -> str:
+    """A measure's page: its jurisdiction's code, its id and its title as a slug (the id finds it; a slug that no
+    longer matches the title redirects)."""
+    slug = slugify(title)[:MEASURE_SLUG_LENGTH].strip("-") or "measure"
+    return reverse("measure", kwargs={"jurisdiction": jurisdiction, "pk": pk, "slug": slug})
+
+
 class Measure(Reviewed):
     """A non-bill measure: a prosecutor's or police policy, an executive order, a ballot measure, a court ruling, a
     regulation, a programme or guidance, in a state or a local jurisdiction. Linked to recommendations like a bill
@@ -193,6 +205,10 @@ class Measure(Reviewed):
 
     def __str__(self) -> str:
         return f"{self.jurisdiction.code.upper()}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        """The measure's public page (needs its jurisdiction loaded: use `for_list()`)."""
+        return measure_page_path(jurisdiction=self.jurisdiction.code, pk=self.pk, title=self.title)
 
 
 class BillLinkQuerySet(ReviewedQuerySet):

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from legislation.choices import MILESTONES, Source, Stage
 from legislation.models import bill_page_path
 
-from ..models import Effect, MeasureKind, MeasureStatus, ProgressStatus
+from ..models import Effect, MeasureKind, MeasureStatus, ProgressStatus, measure_page_path
 
 register = template.Library()
 
@@ -83,8 +83,6 @@ def bill_path(jurisdiction: str, session: str, identifier: str) -> str:
 @register.simple_tag
 def measure_path(jurisdiction: str, pk: int, title: str) -> str:
     """`{% measure_path row.jurisdiction row.measure row.measure_title %}` for rows that are not Measure objects."""
-    from ..views.measures import measure_page_path  # the views import these tags
-
     return measure_page_path(jurisdiction=jurisdiction, pk=pk, title=title)
 
 

@@ -19,11 +19,10 @@ from django.utils.text import Truncator
 from legislation.models import bill_page_path
 from legislation.selectors import data_freshness, jurisdiction_options
 
-from ..models import ProgressBasis, ProgressStatus
+from ..models import ProgressBasis, ProgressStatus, measure_page_path
 from ..selectors import CHANGE_KINDS, ChangePosition, change_list_recent, recommendation_options
 from ..templatetags.tracker import measure_status_label, stage_label, status_label
 from .common import api_url, csv_response, csv_url, wants_csv
-from .measures import measure_page_path
 
 PAGE_SIZE = 50
 # Progress that went the wrong way, and the word that flags it (in titles, rows and feeds).

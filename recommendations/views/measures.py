@@ -15,29 +15,28 @@ from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 
 from legislation.choices import JurisdictionKind
 from legislation.models import Jurisdiction
 from legislation.selectors import data_freshness
 
-from ..models import BillLink, Effect, Measure, MeasureStatus, Progress, ProgressStatus, ReviewStatus
+from ..models import (
+    BillLink,
+    Effect,
+    Measure,
+    MeasureStatus,
+    Progress,
+    ProgressStatus,
+    ReviewStatus,
+)
 from ..selectors import most_pressing, status_counts
 from .common import api_url, csv_response, csv_url, wants_csv
 
 LOCAL_KINDS = (JurisdictionKind.COUNTY, JurisdictionKind.CITY, JurisdictionKind.PROSECUTOR)
-SLUG_LENGTH = 80
-
-
-def measure_page_path(*, jurisdiction: str, pk: int, title: str) -> str:
-    """A measure's page: its jurisdiction's code, its id and its title as a slug (the id finds it; a slug that no
-    longer matches the title redirects)."""
-    slug = slugify(title)[:SLUG_LENGTH].strip("-") or "measure"
-    return reverse("measure", kwargs={"jurisdiction": jurisdiction, "pk": pk, "slug": slug})
 
 
 def measure_path(measure: Measure) -> str:
-    return measure_page_path(jurisdiction=measure.jurisdiction.code, pk=measure.pk, title=measure.title)
+    return measure.get_absolute_url()
 
 
 def measure_page(request: HttpRequest, jurisdiction: str, pk: int, slug: str = "") -> HttpResponse:

@@ -417,3 +417,13 @@ def test_measures_list_filters_and_csv(world, county, api_client):
     assert csv["Content-Type"].startswith("text/csv")
     assert "Declination policy" in csv.content.decode()
     assert io.StringIO(csv.content.decode()).readline().startswith("id,")
+
+
+def test_a_measure_gives_its_page_as_html_url(world, api_client, client):
+    """Like a bill's `html_url`: the absolute URL of the measure's public page, in the list and the detail."""
+    measure = unlinked_approved_measure(world)
+    listed = api_client.get("/api/v1/measures/").json()["results"]
+    detail = api_client.get(f"/api/v1/measures/{measure.pk}/").json()
+    assert detail["html_url"].startswith(f"http://testserver/measures/{measure.jurisdiction.code}/{measure.pk}-")
+    assert {row["id"]: row["html_url"] for row in listed}[measure.pk] == detail["html_url"]
+    assert client.get(detail["html_url"]).status_code == 200
