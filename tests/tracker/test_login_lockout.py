@@ -106,7 +106,8 @@ def test_admin_unlocks_by_deleting_the_access_attempt(staff):
     boss.force_login(other_admin)
     attempt = AccessAttempt.objects.get(username="clerk")
     page = boss.get("/admin/axes/accessattempt/")
-    assert page.status_code == 200 and "clerk" in page.content.decode()
+    assert page.status_code == 200
+    assert "clerk" in page.content.decode()
     deleted = boss.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
     assert deleted.status_code == 302
     assert admin_login(Client(), PASSWORD).status_code == 302
@@ -129,7 +130,8 @@ def test_owner_revokes_their_token(staff):
     assert client.delete(TOKEN_URL).status_code == 401
     # A new login makes a new token.
     fresh = token_login(APIClient(), PASSWORD)
-    assert fresh.status_code == 200 and fresh.json()["token"] != token.key
+    assert fresh.status_code == 200
+    assert fresh.json()["token"] != token.key
 
 
 def test_anonymous_cannot_revoke(db):
