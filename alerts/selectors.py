@@ -142,3 +142,12 @@ def subscription_list_for_email(*, email: str) -> list[Subscription]:
         .prefetch_related("target")
         .order_by("id")
     )
+
+
+def subscription_for_link(*, subscription_id: int, email: str | None = None) -> Subscription | None:
+    """The subscription a signed link names (its email too, for a confirmation link), or None; read only: opening a
+    link shows what its button will do (alerts/views.py)."""
+    subscriptions = Subscription.objects.select_related("target_type").filter(pk=subscription_id)
+    if email is not None:
+        subscriptions = subscriptions.filter(email=email)
+    return subscriptions.first()

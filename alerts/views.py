@@ -1,5 +1,6 @@
 """Alert pages: subscribe (the form included on jurisdiction, recommendation and bill pages), confirm, unsubscribe
-and manage. Every link in an email is signed (alerts/tokens.py); nothing here needs an account.
+and manage. Every link in an email is signed (alerts/tokens.py); nothing here needs an account. Opening a confirm or
+unsubscribe link only shows a page with a button: its POST does it (see confirm below).
 
 The subscribe form is posted without a CSRF token: it sits on pages cached for every reader (tracker/pages.py),
 and a forged post can only ask for a confirmation email, which is rate-limited and does nothing unless followed.
@@ -11,13 +12,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from .emails import target_label
 from .forms import FrequencyForm, SubscribeForm
-from .models import Frequency, Subscription
-from .selectors import subscription_list_for_email
+from .models import Frequency, Subscription, SubscriptionStatus
+from .selectors import subscription_for_link, subscription_list_for_email
 from .services import (
     subscription_confirm,
     subscription_frequency_set,
@@ -82,38 +85,65 @@ def _label(target: object) -> str:
     return kind.label(target) if kind else ""
 
 
+def _result(request: HttpRequest, template: str, subscription: Subscription) -> HttpResponse:
+    context = {
+        "subscription": subscription,
+        "label": target_label(subscription),
+        "manage_token": manage_token(email=subscription.email),
+    }
+    return render(request, template, context)
+
+
+def _ask(request: HttpRequest, template: str, subscription: Subscription, action: str) -> HttpResponse:
+    """The page a link opens: what its button will do, and the button (a POST to the link itself)."""
+    return render(
+        request, template, {"subscription": subscription, "label": target_label(subscription), "action": action}
+    )
+
+
+# Opening a link changes nothing: mail scanners and link previewers fetch the links in emails, and must neither
+# confirm a subscription nobody asked for nor unsubscribe anyone. The page says what will happen; its one button
+# POSTs to the same URL, and that does it. Both ways idempotent.
+#
+# No CSRF check on these POSTs (csrf_exempt), on purpose: CSRF protects a session's ambient authority, and these
+# views read no cookie or session. The authority is the signed token in the URL, which a cross-site page cannot know,
+# and whoever holds it can POST it from anywhere anyway; forging a POST with one's own token only confirms or stops
+# one's own subscription. A CSRF check would also refuse the RFC 8058 POST (sent by the mail provider: no cookie,
+# no Referer), and a page that hands out a CSRF cookie would fail for readers who block cookies.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     read = confirm_token_read(token)
-    subscription = subscription_confirm(subscription_id=read[0], email=read[1]) if read else None
+    subscription = subscription_for_link(subscription_id=read[0], email=read[1]) if read else None
     if subscription is None:
         return render(request, "alerts/link_invalid.html", {"what": "confirmation"}, status=400)
-    return render(
-        request,
-        "alerts/confirmed.html",
-        {
-            "subscription": subscription,
-            "label": target_label(subscription),
-            "manage_token": manage_token(email=subscription.email),
-        },
-    )
+    if request.method == "POST":
+        subscription = subscription_confirm(subscription_id=subscription.pk, email=subscription.email)
+    elif subscription.status != SubscriptionStatus.CONFIRMED:
+        return _ask(request, "alerts/confirm.html", subscription, reverse("alerts:confirm", kwargs={"token": token}))
+    return _result(request, "alerts/confirmed.html", subscription)
 
 
-@csrf_exempt  # RFC 8058 one-click: mail clients POST `List-Unsubscribe=One-Click` with no token but the link's
+@csrf_exempt
+@never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: the page with the Unsubscribe button; its POST, or the RFC 8058 one-click POST a mail client sends from the
+    List-Unsubscribe and List-Unsubscribe-Post headers (`List-Unsubscribe=One-Click`, answered without a page):
+    unsubscribed."""
     pk = unsubscribe_token_read(token)
-    subscription = subscription_unsubscribe(subscription_id=pk) if pk is not None else None
+    subscription = subscription_for_link(subscription_id=pk) if pk is not None else None
     if subscription is None:
         return render(request, "alerts/link_invalid.html", {"what": "unsubscribe"}, status=400)
-    return render(
-        request,
-        "alerts/unsubscribed.html",
-        {
-            "subscription": subscription,
-            "label": target_label(subscription),
-            "manage_token": manage_token(email=subscription.email),
-        },
-    )
+    if request.method == "POST":
+        subscription = subscription_unsubscribe(subscription_id=subscription.pk)
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
+    elif subscription.status != SubscriptionStatus.UNSUBSCRIBED:
+        action = reverse("alerts:unsubscribe", kwargs={"token": token})
+        return _ask(request, "alerts/unsubscribe.html", subscription, action)
+    return _result(request, "alerts/unsubscribed.html", subscription)
 
 
 @require_http_methods(["GET", "POST"])

@@ -66,8 +66,11 @@ def test_subscribe_confirm_alert_digest_and_unsubscribe(world, worker, client):
         assert response.status_code == 200
     wait_for(lambda: len(mail.outbox) == 2, "two confirmation emails")
     assert all(message.to == ["reader@example.org"] for message in mail.outbox)
-    for message in mail.outbox:
+    for message in mail.outbox:  # a scanner opens the links first: that confirms nothing
         assert client.get(link_to(message, "confirm")).status_code == 200
+    assert not Subscription.objects.filter(status=SubscriptionStatus.CONFIRMED).exists()
+    for message in mail.outbox:  # the reader opens the link and presses the button
+        assert client.post(link_to(message, "confirm")).status_code == 200
     assert Subscription.objects.filter(status=SubscriptionStatus.CONFIRMED).count() == 2
 
     stage_move(world.regressing, Stage.ENACTED)  # the regressing bill becomes law: PM-9 regressed in Zedland
@@ -100,7 +103,9 @@ def test_subscribe_confirm_alert_digest_and_unsubscribe(world, worker, client):
 
     unsubscribe = link_to(immediate[0], "unsubscribe")
     assert immediate[0].extra_headers["List-Unsubscribe"].endswith(unsubscribe + ">")
-    assert client.get(unsubscribe).status_code == 200
+    assert client.get(unsubscribe).status_code == 200  # the page with the button: still subscribed
+    assert Subscription.objects.filter(status=SubscriptionStatus.CONFIRMED).count() == 2
+    assert client.post(unsubscribe).status_code == 200
     sent = len(mail.outbox)
     stage_move(world.advancing, Stage.PASSED_ORIGIN)
     time.sleep(django_settings.ALERTS_DISPATCH_DELAY + 0.5)

@@ -1,11 +1,15 @@
-"""Alert pages: the subscribe form on the public pages, subscribing (rate-limited), confirming, unsubscribing with
-one click (GET or the RFC 8058 POST) and managing every alert of an address."""
+"""Alert pages: the subscribe form on the public pages, subscribing (rate-limited), confirming and unsubscribing
+(a GET shows a page with one button and changes nothing, so a mail scanner following the link does no harm; the
+button's POST does it; the RFC 8058 one-click POST unsubscribes at once) and managing every alert of an address."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from alerts.models import Frequency, Subscription, SubscriptionStatus
@@ -121,30 +125,114 @@ def test_subscribe_requests_are_rate_limited_per_address(world, client_at, setti
     assert client_at("198.51.100.5").post(SUBSCRIBE, data).status_code == 200  # another address is not
 
 
-def test_confirmation_link_confirms_once_and_a_forged_one_does_not(world, client):
+SCANNER = {"HTTP_USER_AGENT": "Mozilla/5.0 (compatible; link-preview scanner)"}
+
+
+def confirm_path(subscription: Subscription, email: str | None = None) -> str:
+    token = confirm_token(subscription_id=subscription.pk, email=email or subscription.email)
+    return reverse("alerts:confirm", kwargs={"token": token})
+
+
+def unsubscribe_path(subscription: Subscription) -> str:
+    return reverse("alerts:unsubscribe", kwargs={"token": unsubscribe_token(subscription_id=subscription.pk)})
+
+
+def button_form(html: str, path: str) -> bool:
+    """The page holds a POST form to `path` (the link itself: its token is the authority) with a submit button."""
+    return f'<form class="inline-form" method="post" action="{path}">' in html and '<button type="submit">' in html
+
+
+def test_a_scanner_following_the_confirmation_link_confirms_nothing(world, client):
     subscription = subscription_for(world.jurisdiction)
-    path = reverse(
-        "alerts:confirm", kwargs={"token": confirm_token(subscription_id=subscription.pk, email=subscription.email)}
-    )
-    assert client.get(path).status_code == 200
+    path = confirm_path(subscription)
+    for _ in range(2):
+        response = client.get(path, **SCANNER)
+        assert response.status_code == 200
+        assert client.head(path, **SCANNER).status_code in (200, 405)
+    html = response.content.decode()
+    assert button_form(html, path)
+    assert "Zedland" in html
+    assert all(" src=" in tag for tag in re.findall(r"<script[^>]*>", html))  # no inline script (CSP)
+    assert " style=" not in html
+    assert "no-store" in response["Cache-Control"]
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.confirmed_at) == (SubscriptionStatus.PENDING, None)
+
+
+def test_the_button_confirms_once_without_a_csrf_token(world):
+    subscription = subscription_for(world.jurisdiction)
+    path = confirm_path(subscription)
+    client = Client(enforce_csrf_checks=True)  # a browser without the site's cookie: the signed token is enough
+    response = client.post(path)
+    assert response.status_code == 200
+    assert "Your alerts are on" in response.content.decode()
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.CONFIRMED
-    assert client.get(path).status_code == 200  # following it again changes nothing
-    forged = reverse("alerts:confirm", kwargs={"token": confirm_token(subscription_id=subscription.pk, email="x@y.z")})
-    assert client.get(forged).status_code == 400
-    assert client.get(reverse("alerts:confirm", kwargs={"token": "abc:def"})).status_code == 400
+    confirmed_at = subscription.confirmed_at
+    assert client.post(path).status_code == 200  # pressing it again changes nothing
+    again = client.get(path)  # nor does the link once confirmed: it says so, with no button
+    assert "Your alerts are on" in again.content.decode()
+    assert not button_form(again.content.decode(), path)
+    subscription.refresh_from_db()
+    assert subscription.confirmed_at == confirmed_at
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_unsubscribe_link_works_in_one_click(world, client, method):
+def test_a_forged_or_broken_confirmation_link_does_nothing(world, client):
+    subscription = subscription_for(world.jurisdiction)
+    for path in (confirm_path(subscription, email="x@y.z"), reverse("alerts:confirm", kwargs={"token": "abc:def"})):
+        assert client.get(path).status_code == 400
+        assert client.post(path).status_code == 400
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.PENDING
+
+
+def test_a_scanner_following_the_unsubscribe_link_unsubscribes_nothing(world, client):
     subscription = subscription_for(world.jurisdiction, confirmed=True)
-    path = reverse("alerts:unsubscribe", kwargs={"token": unsubscribe_token(subscription_id=subscription.pk)})
-    # RFC 8058: the mail client POSTs List-Unsubscribe=One-Click, with no CSRF token.
-    response = getattr(client, method)(path, {"List-Unsubscribe": "One-Click"} if method == "post" else None)
+    path = unsubscribe_path(subscription)
+    response = client.get(path, **SCANNER)
     assert response.status_code == 200
+    html = response.content.decode()
+    assert button_form(html, path)
+    assert "Zedland" in html
+    assert " style=" not in html
+    assert "no-store" in response["Cache-Control"]
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.CONFIRMED
+
+
+def test_the_button_unsubscribes_once_without_a_csrf_token(world):
+    subscription = subscription_for(world.jurisdiction, confirmed=True)
+    path = unsubscribe_path(subscription)
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(path)
+    assert response.status_code == 200
+    assert "You are unsubscribed" in response.content.decode()
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.UNSUBSCRIBED
-    assert client.get(reverse("alerts:unsubscribe", kwargs={"token": "1:forged"})).status_code == 400
+    unsubscribed_at = subscription.unsubscribed_at
+    assert client.post(path).status_code == 200
+    again = client.get(path)
+    assert "You are unsubscribed" in again.content.decode()
+    assert not button_form(again.content.decode(), path)
+    subscription.refresh_from_db()
+    assert subscription.unsubscribed_at == unsubscribed_at
+
+
+def test_rfc_8058_one_click_post_unsubscribes_at_once(world):
+    subscription = subscription_for(world.jurisdiction, confirmed=True)
+    path = unsubscribe_path(subscription)
+    # What a mail provider sends from List-Unsubscribe-Post: no cookie, no CSRF token, no Referer.
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert "<html" not in response.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.UNSUBSCRIBED
+    assert client.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200  # again: still unsubscribed
+    forged = reverse("alerts:unsubscribe", kwargs={"token": "1:forged"})
+    assert client.post(forged, {"List-Unsubscribe": "One-Click"}).status_code == 400
+    assert client.get(forged).status_code == 400
 
 
 def test_manage_page_lists_and_changes_only_that_addresses_alerts(world, client):
