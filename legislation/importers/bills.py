@@ -14,9 +14,11 @@ Nothing changed, nothing written. Each item gets a content hash of what the sour
 and either the raw payload's digest or everything the record carries (all its fields but the source's
 `updated_at`). When it equals `Bill.content_hash` of the bill found by source id, and the stored stage already
 reflects whether its session is over (`_session_consistent`), the bill is `unchanged` and nothing is written to it.
-Otherwise only the fields that differ are updated, and actions, sponsors and sources are rebuilt (delete + insert)
-only when they differ. A bill whose data is the same but whose hash moved (a new `updated_at`, a record read from
-another kind of file) counts as `unchanged`; only its hash is written.
+Otherwise only the fields that differ are updated. Actions are diffed by their order (unique per bill): a new order
+is inserted, an order whose content differs is updated in place, an order the record no longer has is deleted, the
+others keep their rows and ids. Sponsors and sources are rebuilt (delete + insert) only when they differ. A bill
+whose data is the same but whose hash moved (a new `updated_at`, a record read from another kind of file)
+counts as `unchanged`; only its hash is written.
 
 Light records. A record without actions (`extras["actions_included"]` False: an Open States bill fetched without
 `include=actions`, a LegiScan master-list entry, a Congress.gov bill without its /actions) never wipes what is
@@ -178,6 +180,8 @@ class _Plan:
     linked: bool = False  # found by this source's own id
     values: dict[str, Any] = field(default_factory=dict)  # all fields on insert, the changed ones on update
     actions: tuple | None = None  # None: keep the stored ones
+    # For an existing bill whose actions differ: only what moved (rows to insert, (pk, row) to update, pks to delete)
+    action_changes: tuple[list[tuple], list[tuple[int, tuple]], list[int]] | None = None
     sponsors: tuple | None = None
     sources: tuple | None = None
     new_external_ids: list[tuple[str, str]] = field(default_factory=list)
@@ -339,11 +343,15 @@ class _Stored:
 
     def __init__(self, bill_ids: list[int]) -> None:
         self.bills = {row["id"]: row for row in Bill.objects.filter(pk__in=bill_ids).values("id", *BILL_FIELDS)}
-        self.actions = _grouped(
+        self.actions: dict[int, list[tuple]] = defaultdict(list)
+        self.action_ids: dict[int, dict[int, int]] = defaultdict(dict)  # bill id -> {order: action pk}
+        for pk, bill_id, *row in (
             BillAction.objects.filter(bill_id__in=bill_ids)
             .order_by("bill_id", "order")
-            .values_list("bill_id", "order", "date", "description", "chamber", "actor", "classification")
-        )
+            .values_list("pk", "bill_id", "order", "date", "description", "chamber", "actor", "classification")
+        ):
+            self.actions[bill_id].append(tuple(row))
+            self.action_ids[bill_id][row[0]] = pk
         self.sponsors = _grouped(
             BillSponsorship.objects.filter(bill_id__in=bill_ids)
             .order_by("bill_id", "id")
@@ -363,6 +371,20 @@ class _Stored:
 
 def _external_ids(record: BillRecord) -> dict[str, str]:
     return {**dict(record.external_ids), record.source: record.source_id}
+
+
+def _action_changes(
+    actions: tuple, stored_actions: list[tuple], ids: dict[int, int]
+) -> tuple[list[tuple], list[tuple[int, tuple]], list[int]]:
+    """The actions to write for an existing bill, keyed by their order (unique per bill): new orders inserted,
+    orders whose content differs updated in place (same pk), orders the record no longer has deleted. An action
+    added at the end writes one row; the others keep their rows and ids."""
+    before = {row[0]: row for row in stored_actions}
+    after = {row[0]: row for row in actions}
+    new = [row for order, row in after.items() if order not in before]
+    changed = [(ids[order], row) for order, row in after.items() if order in before and before[order] != row]
+    removed = [ids[order] for order in before if order not in after]
+    return new, changed, removed
 
 
 def _diff(plan: _Plan, stored: _Stored | None) -> None:
@@ -399,7 +421,10 @@ def _diff(plan: _Plan, stored: _Stored | None) -> None:
                 stored_sponsors=stored.sponsors.get(plan.bill_id, []),
                 stored_sources=stored.sources.get(plan.bill_id, []),
             )
-        plan.actions = actions if list(actions) != stored.actions.get(plan.bill_id, []) else None
+        stored_actions = stored.actions.get(plan.bill_id, [])
+        if list(actions) != stored_actions:
+            plan.actions = actions
+            plan.action_changes = _action_changes(actions, stored_actions, stored.action_ids.get(plan.bill_id, {}))
         plan.sponsors = sponsors if list(sponsors) != stored.sponsors.get(plan.bill_id, []) else None
         plan.sources = sources if list(sources) != stored.sources.get(plan.bill_id, []) else None
     known = stored.external_ids.get(plan.bill_id, {})
@@ -427,6 +452,20 @@ _CHILDREN = (
 )
 
 
+def _new_actions(plan: _Plan) -> list[tuple]:
+    return plan.action_changes[0] if plan.action_changes else []
+
+
+def _write_action_changes(plans: list[_Plan]) -> None:
+    """Existing bills' changed actions updated in place and removed ones deleted, before new orders are inserted."""
+    removed = [pk for plan in plans if plan.action_changes for pk in plan.action_changes[2]]
+    delete_rows(BillAction, pks=removed)
+    fields = _CHILDREN[0][2]
+    for plan in plans:
+        for pk, row in plan.action_changes[1] if plan.action_changes else ():
+            BillAction.objects.filter(pk=pk).update(**dict(zip(fields, row, strict=True)))
+
+
 def _write(plans: list[_Plan], *, run: ImportRun) -> list[int]:
     """Write the plans (the caller holds the transaction); returns every plan's bill id, new ones included."""
     now = timezone.now()
@@ -448,7 +487,16 @@ def _write(plans: list[_Plan], *, run: ImportRun) -> list[int]:
             changed = {**plan.values, "updated_at": now} if plan.content_changed else plan.values
             Bill.objects.filter(pk=plan.bill_id).update(**changed)
 
+    _write_action_changes(plans)
     for attribute, model, child_columns in _CHILDREN:
+        if attribute == "actions":  # new bills' actions, and existing bills' new orders (_write_action_changes)
+            rows = [
+                (bill_id, *row)
+                for plan, bill_id in zip(plans, bill_ids, strict=True)
+                for row in (plan.actions or () if plan.bill_id is None else _new_actions(plan))
+            ]
+            insert_rows(model, ("bill_id", *child_columns), rows)
+            continue
         rebuilt = [plan.bill_id for plan in plans if plan.bill_id is not None and getattr(plan, attribute) is not None]
         delete_rows(model, bill_ids=rebuilt)
         insert_rows(

@@ -86,13 +86,16 @@ def insert_rows(
     return ids
 
 
-def delete_rows(model: type[models.Model], *, bill_ids: Sequence[int]) -> None:
-    """Delete the rows of `model` that belong to the given bills, in one statement."""
-    if not bill_ids:
+def delete_rows(model: type[models.Model], *, bill_ids: Sequence[int] = (), pks: Sequence[int] = ()) -> None:
+    """Delete the rows of `model` that belong to the given bills (or with the given primary keys), in one
+    statement."""
+    values = list(bill_ids) or list(pks)
+    if not values:
         return
     quote = connection.ops.quote_name
-    table, column = quote(model._meta.db_table), quote(model._meta.get_field("bill").column)
-    placeholders = ", ".join(["%s"] * len(bill_ids))
+    field = model._meta.get_field("bill") if bill_ids else model._meta.pk
+    table, column = quote(model._meta.db_table), quote(field.column)
+    placeholders = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
         # Names come from the model's metadata, values are parameters.
-        cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({placeholders})", list(bill_ids))  # noqa: S608
+        cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({placeholders})", values)  # noqa: S608

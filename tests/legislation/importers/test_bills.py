@@ -202,9 +202,53 @@ def test_changed_action_text_updates_without_stage_change(tmp_path: Path, captur
     assert (second.updated, second.unchanged) == (1, 0)
     assert not StageChange.objects.filter(import_run=second).exists()
     assert BillAction.objects.filter(description="Introduced in House (corrected)").count() == 1
-    # Actions rebuilt; sponsors and sources, unchanged, are not touched.
-    assert writes.copies == ["BillAction"]
+    # The changed action is updated in place (its id kept); the other actions, sponsors and sources are not touched.
+    assert writes.copies == []
+    action_writes = [sql for sql in writes.statements if "legislation_billaction" in sql]
+    assert len(action_writes) == 1, action_writes
+    assert action_writes[0].lstrip().upper().startswith("UPDATE"), action_writes
     assert not any("billsponsorship" in sql or "billsource" in sql for sql in writes.statements)
+
+
+def _action_ids(bill: Bill) -> dict[int, int]:
+    return dict(bill.actions.values_list("order", "pk"))
+
+
+def test_one_new_action_inserts_one_row_and_keeps_the_others(tmp_path: Path, capture_writes) -> None:
+    path = write_json(tmp_path / "hr27.json", page(demo_bill("us", "HR 27")))
+    run_import("openstates", path)
+    stored = Bill.objects.get(jurisdiction__code="us", session__identifier="119", identifier="HR 27")
+    before = _action_ids(stored)
+    bill = demo_bill("us", "HR 27")
+    order = len(bill["actions"])
+    bill["actions"].append(action(order, "2025-03-14", "upper", "Passed Senate without amendment", "passage"))
+    with capture_writes() as writes:
+        second = run_import("openstates", write_json(tmp_path / "hr27.json", page(bill)))
+    assert (second.updated, second.unchanged) == (1, 0)
+    after = _action_ids(stored)
+    assert len(after) == len(before) + 1
+    assert {key: after[key] for key in before} == before  # the old actions keep their rows
+    action_writes = [sql for sql in writes.statements if "legislation_billaction" in sql]
+    assert action_writes == [], action_writes  # no DELETE, no UPDATE: the new action alone, by COPY
+    assert writes.copies.count("BillAction") == 1
+    assert stored.actions.get(order=order).description == "Passed Senate without amendment"
+
+
+def test_a_removed_action_deletes_that_row_only(tmp_path: Path, capture_writes) -> None:
+    bill = demo_bill("us", "HR 27")
+    run_import("openstates", write_json(tmp_path / "hr27.json", page(bill)))
+    stored = Bill.objects.get(jurisdiction__code="us", session__identifier="119", identifier="HR 27")
+    before = _action_ids(stored)
+    last = len(bill["actions"]) - 1
+    bill["actions"].pop()
+    with capture_writes() as writes:
+        second = run_import("openstates", write_json(tmp_path / "hr27.json", page(bill)))
+    assert second.updated == 1
+    assert _action_ids(stored) == {key: pk for key, pk in before.items() if key != last}
+    action_writes = [sql for sql in writes.statements if "legislation_billaction" in sql]
+    assert len(action_writes) == 1, action_writes
+    assert action_writes[0].lstrip().upper().startswith("DELETE"), action_writes
+    assert "BillAction" not in writes.copies
 
 
 def test_duplicates_in_one_payload_collapse_to_the_most_recently_updated(tmp_path: Path) -> None:
