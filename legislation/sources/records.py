@@ -267,13 +267,30 @@ class Node:
 
     ``Node(payload, "bill").text("title")`` reads ``bill.title``; ``node.nodes("history")`` yields the entries of
     ``bill.history`` as Nodes located at ``bill.history[0]``, ``bill.history[1]``, ...
+
+    Speed: parsing a bulk import reads millions of values, and almost all of them are well formed. So the readers
+    take the common case first (a non-empty string, an ISO date, an int, a dict) without building the value's place,
+    and a Node's own place is only spelled out when an error (or a caller) asks for it (``where``); anything
+    unusual goes through the ``as_*`` helpers above, with the same results and the same errors.
     """
 
-    __slots__ = ("data", "where")
+    __slots__ = ("_where", "data")
 
-    def __init__(self, value: object, where: str = "") -> None:
-        self.data = as_mapping(value, where)
-        self.where = where
+    def __init__(self, value: object, where: str | tuple[Node, str, int | None] = "") -> None:
+        # `where` is the place, or (parent, key, index) for a child whose place is spelled out on demand.
+        self._where = where
+        self.data = value if type(value) is dict else as_mapping(value, self.where)
+
+    @property
+    def where(self) -> str:
+        where = self._where
+        if type(where) is tuple:
+            parent, key, index = where
+            where = join_path(parent.where, key)
+            if index is not None:
+                where = f"{where}[{index}]"
+            self._where = where
+        return where
 
     def at(self, key: str) -> str:
         return join_path(self.where, key)
@@ -285,36 +302,57 @@ class Node:
         return self.data.get(key)
 
     def require(self, key: str) -> Any:
+        if key in self.data:
+            return self.data[key]
         return require(self.data, key, self.where)
 
     def text(self, key: str, *, required: bool = False) -> str:
-        value = self.require(key) if required else self.data.get(key)
+        value = self.data.get(key)
+        if type(value) is str and value:
+            return value.strip()
+        value = self.require(key) if required else value
         return as_str(value, self.at(key), required=required)
 
     def integer(self, key: str) -> int:
+        value = self.data.get(key)
+        if type(value) is int:
+            return value
         return as_int(self.require(key), self.at(key))
 
     def flag(self, key: str) -> bool | None:
-        return as_bool(self.data.get(key), self.at(key))
+        value = self.data.get(key)
+        if type(value) is bool:
+            return value
+        return as_bool(value, self.at(key))
 
     def date(self, key: str) -> date | None:
-        return parse_date(self.data.get(key), self.at(key))
+        value = self.data.get(key)
+        if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass  # the full reader says why (or that "0000-00-00" means no date)
+        return parse_date(value, self.at(key))
 
     def datetime(self, key: str) -> datetime | None:
         return parse_datetime(self.data.get(key), self.at(key))
 
     def texts(self, key: str) -> tuple[str, ...]:
-        return as_str_tuple(self.data.get(key), self.at(key))
+        value = self.data.get(key)
+        if type(value) is list and all(type(item) is str for item in value):
+            stripped = [item.strip() for item in value]
+            return tuple(text for text in stripped if text)
+        return as_str_tuple(value, self.at(key))
 
     def node(self, key: str) -> Node:
-        return Node(self.require(key), self.at(key))
+        return Node(self.require(key), (self, key, None))
 
     def optional_node(self, key: str) -> Node | None:
         value = self.data.get(key)
-        return None if value is None else Node(value, self.at(key))
+        return None if value is None else Node(value, (self, key, None))
 
     def nodes(self, key: str) -> list[Node]:
         """The objects in the list at ``key``; a missing or null list reads as empty."""
-        where = self.at(key)
-        items = as_list(self.get(key), where, default_empty=True)
-        return [Node(item, f"{where}[{index}]") for index, item in enumerate(items)]
+        value = self.data.get(key)
+        items = value if type(value) is list else as_list(value, self.at(key), default_empty=True)
+        return [Node(item, (self, key, index)) for index, item in enumerate(items)]

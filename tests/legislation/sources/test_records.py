@@ -122,3 +122,35 @@ def test_as_int_accepts_digit_strings_but_not_booleans() -> None:
         as_int(True, "status")
     with pytest.raises(ParseError):
         as_int("4a", "status")
+
+
+def test_node_readers_fast_paths_give_the_full_readers_values_and_places() -> None:
+    """The readers skip building places for well-formed values (records.Node): same values, same error places."""
+    payload = {
+        "actions": [
+            {"date": "2021-04-01", "order": 0, "organization": {"name": " House "}, "classification": ["a", " ", ""]},
+            {"date": "2021-02-30", "order": True, "organization": {}, "classification": ["b", 3]},
+        ],
+        "blank": "0000-00-00",
+        "fuzzy": "2021-04",
+        "spaced": " 2021-04-01 ",
+        "empty": "",
+        "flag": "Y",
+    }
+    page = Node(payload, "results[2]")
+    first, second = page.nodes("actions")
+    assert (first.date("date"), first.integer("order")) == (date(2021, 4, 1), 0)
+    assert first.node("organization").text("name") == "House"
+    assert first.texts("classification") == ("a",)
+    assert second.texts("classification") == ("b", "3")
+    assert (page.date("blank"), page.date("fuzzy"), page.date("spaced")) == (None, None, date(2021, 4, 1))
+    assert (page.text("empty"), page.flag("flag")) == ("", True)
+    with pytest.raises(ParseError, match=r"^results\[2\]\.empty: must not be empty"):
+        page.text("empty", required=True)
+    with pytest.raises(ParseError, match=r"^results\[2\]\.actions\[1\]\.date: not a date"):
+        second.date("date")
+    with pytest.raises(ParseError, match=r"^results\[2\]\.actions\[1\]\.order: expected an integer"):
+        second.integer("order")
+    with pytest.raises(ParseError, match=r"^results\[2\]\.actions\[1\]\.organization\.name: missing"):
+        second.node("organization").text("name", required=True)
+    assert second.optional_node("organization").where == "results[2].actions[1].organization"
