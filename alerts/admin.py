@@ -17,11 +17,23 @@ from .services import webhook_enable
 
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
-    list_display = ("organisation", "url", "enabled", "consecutive_failures", "disabled_at_short", "log")
+    list_display = (
+        "organisation",
+        "url",
+        "targets_short",
+        "enabled",
+        "consecutive_failures",
+        "disabled_at_short",
+        "log",
+    )
     list_filter = ("enabled",)
     search_fields = ("organisation", "url")
     readonly_fields = ("consecutive_failures", "disabled_at", "created_at")
     actions = ["enable"]
+
+    @admin.display(description="Targets")
+    def targets_short(self, webhook: Webhook) -> str:
+        return truncated(", ".join(webhook.targets)) if webhook.targets else "every change"
 
     @admin.display(description="Disabled at", ordering="disabled_at")
     def disabled_at_short(self, webhook: Webhook) -> str:

@@ -10,6 +10,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from .targets import target_keys_validate
+
 
 class Frequency(models.TextChoices):
     IMMEDIATE = "immediate", "As changes happen"
@@ -96,12 +98,20 @@ def webhook_secret() -> str:
 
 
 class Webhook(models.Model):
-    """An organisation's endpoint, registered by staff: every change is POSTed to it as signed JSON."""
+    """An organisation's endpoint, registered by staff: every change (or only those of the targets it names) is
+    POSTed to it as signed JSON."""
 
     organisation = models.CharField(max_length=200)
     url = models.URLField(max_length=1000)
     secret = models.CharField(
         max_length=128, default=webhook_secret, help_text="Shared with the organisation: it signs every POST."
+    )
+    targets = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[target_keys_validate],
+        help_text='Only the changes of these: ["jurisdiction:ca", "recommendation:PM-1", "bill:42", "measure:7"]. '
+        "Empty: every change.",
     )
     enabled = models.BooleanField(default=True)
     consecutive_failures = models.PositiveIntegerField(default=0)

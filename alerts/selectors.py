@@ -25,7 +25,7 @@ from recommendations.selectors import (
 from recommendations.views.changes import change_present
 
 from .models import AlertEmail, Subscription, SubscriptionStatus, WebhookDelivery
-from .targets import target_kind_of
+from .targets import target_from_key, target_kind_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +93,12 @@ def subscription_immediate_since(*, subscription: Subscription) -> datetime:
     return max(start, newest - overlap()) if newest else start
 
 
-def webhook_changes(*, webhook_id: int, created_at: datetime) -> Changes:
+def webhook_changes(*, webhook_id: int, created_at: datetime, targets: Iterable[str] = ()) -> Changes:
     """The next batch for a webhook: changes in feed order (oldest first) from a little before the newest one it
-    received, without those it received, at most ALERTS_MAX_CHANGES; `more` is 1 when another batch waits."""
+    received, without those it received, at most ALERTS_MAX_CHANGES; `more` is 1 when another batch waits.
+
+    `targets` (`jurisdiction:ca`, `recommendation:PM-1`, `bill:42`, `measure:7`): only their changes; none named,
+    every change. A named target that no longer exists contributes nothing (never every change)."""
     newest = (
         WebhookDelivery.objects.filter(webhook_id=webhook_id, success=True, newest_change_at__isnull=False)
         .order_by("-newest_change_at")
@@ -109,7 +112,24 @@ def webhook_changes(*, webhook_id: int, created_at: datetime) -> Changes:
     ):
         sent.update(ids)
     most = settings.ALERTS_MAX_CHANGES
-    rows = [row for row in change_list(since=since, limit=most + len(sent) + 1) if row["id"] not in sent]
+    limit = most + len(sent) + 1
+    targets = list(targets)
+    if not targets:
+        read = change_list(since=since, limit=limit)
+    else:
+        # Each target's oldest `limit` changes, merged in feed order without repeats (a bill's change is also its
+        # jurisdiction's). A target's list holds at least `most` + 1 unsent rows when it was cut short, so the
+        # first `most` unsent rows of the merge come before anything it left out.
+        merged: dict[str, dict[str, Any]] = {}
+        for key in targets:
+            target = target_from_key(key)
+            kind = target_kind_of(target) if target is not None else None
+            if kind is not None:
+                merged.update(
+                    (row["id"], row) for row in change_list(since=since, limit=limit, **kind.changes(target))
+                )
+        read = sorted(merged.values(), key=lambda row: (row["at"], row["kind"], row["pk"]))
+    rows = [row for row in read if row["id"] not in sent]
     return Changes(change_rows_mark_threats(rows[:most]), 1 if len(rows) > most else 0)
 
 

@@ -258,7 +258,7 @@ def webhook_deliver(*, webhook_id: int, attempt: int = 1) -> WebhookOutcome:
         webhook = Webhook.objects.select_for_update().filter(pk=webhook_id, enabled=True).first()
         if webhook is None:
             return WebhookOutcome(0, True, False)
-        changes = webhook_changes(webhook_id=webhook.pk, created_at=webhook.created_at)
+        changes = webhook_changes(webhook_id=webhook.pk, created_at=webhook.created_at, targets=webhook.targets)
         if not changes.rows:
             return WebhookOutcome(0, True, False)
         delivery_id = str(uuid.uuid4())

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 
@@ -77,3 +78,12 @@ def target_key(obj: Model) -> str:
 def target_content_types() -> dict[int, TargetKind]:
     """Content type id of each target kind's model."""
     return {ContentType.objects.get_for_model(kind.model_class()).pk: kind for kind in TARGET_KINDS.values()}
+
+
+def target_keys_validate(value: object) -> None:
+    """A webhook's targets: a list of `kind:key` strings, each naming a target that exists."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError('A list of targets such as ["jurisdiction:ca", "recommendation:PM-1", "bill:42"].')
+    unknown = [item for item in value if target_from_key(item) is None]
+    if unknown:
+        raise ValidationError(f"No such target: {', '.join(unknown)}.")

@@ -534,10 +534,14 @@ def change_list(
     since: datetime | None = None,
     kinds: Iterable[str] = CHANGE_KINDS,
     jurisdictions: Iterable[str | Jurisdiction] = (),
+    recommendation: str | None = None,
+    bill: int | None = None,
+    measure: int | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Stage changes of bills and changes of progress, oldest first, after a position or since a time (the API's
-    changefeed).
+    changefeed). `recommendation`, `bill` and `measure` narrow it as in `change_list_recent` (a webhook that names
+    its targets).
 
     Each kind is read with its own indexed, limited query and the two are merged (`_change_rows`), so a page costs
     two queries however long the feed is (three with jurisdiction codes). Rows are flat dicts with every field of
@@ -549,6 +553,9 @@ def change_list(
         since=since,
         kinds=kinds,
         jurisdictions=jurisdictions,
+        recommendation=recommendation,
+        bill=bill,
+        measure=measure,
         limit=limit,
     )
     return rows[:limit]
