@@ -196,7 +196,10 @@ def snapshot_records(*, exported_at: datetime.datetime | None = None) -> Iterato
         return record
 
     yield {"format": FORMAT, "version": VERSION, "exported_at": _plain(exported_at) if exported_at else None}
+    # Rows are emitted before the records naming them: their keys are remembered on the way (one query per table,
+    # not one per reference).
     for user in User.objects.filter(pk__in=_user_ids()).order_by(User.USERNAME_FIELD):
+        keys.cache[(User, user.pk)] = user.get_username()
         yield emit(
             {
                 "type": "user",
@@ -207,13 +210,16 @@ def snapshot_records(*, exported_at: datetime.datetime | None = None) -> Iterato
             }
         )
     for jurisdiction in _by_depth(list(Jurisdiction.objects.order_by("code")), "parent_id"):
+        keys.cache[(Jurisdiction, jurisdiction.pk)] = jurisdiction.code
         yield emit(_record("jurisdiction", jurisdiction, keys))
     for report in Report.objects.order_by("slug"):
+        keys.cache[(Report, report.pk)] = report.slug
         yield emit(_record("report", report, keys))
     for audience in Audience.objects.order_by("report__slug", "slug"):
         yield emit(_record("audience", audience, keys))
     for rec in _by_depth(list(Recommendation.objects.order_by("report__slug", "code")), "parent_id"):
         yield emit(_record("recommendation", rec, keys, ref=True))
+        keys.cache[(Recommendation, rec.pk)] = [keys.key(Report, rec.report_id), rec.code]
     for measure in Measure.objects.order_by("pk").iterator(chunk_size=500):
         yield emit(_record("measure", measure, keys, ref=True))
     editorial = (
@@ -226,10 +232,11 @@ def snapshot_records(*, exported_at: datetime.datetime | None = None) -> Iterato
         Bill.objects.filter(editorial).distinct().order_by("jurisdiction__code", "session__identifier", "identifier")
     )
     for bill in bills.select_related("jurisdiction", "session").prefetch_related("external_ids").iterator(500):
+        keys.cache[(Bill, bill.pk)] = [bill.jurisdiction.code, bill.session.identifier, bill.identifier]
         yield emit(
             {
                 "type": "bill",
-                "key": [bill.jurisdiction.code, bill.session.identifier, bill.identifier],
+                "key": keys.cache[(Bill, bill.pk)],
                 "external_ids": sorted([x.source, x.external_id] for x in bill.external_ids.all()),
                 "popular_title": bill.popular_title,
                 "staff_notes": bill.staff_notes,
@@ -311,6 +318,7 @@ class _Importer:
         self.cache: dict[tuple[str, str], int] = {}
         self.history_seen: dict[str, set[tuple[int, str, str]]] = {}
         self.created_with_ids: set[type[models.Model]] = set()
+        self.existing: dict[tuple[str, tuple[str, ...]], dict[tuple, models.Model]] = {}
 
     # Resolving keys to ids here.
 
@@ -380,10 +388,22 @@ class _Importer:
         *,
         label: str,
         ref: int | None = None,
+        preload: bool = True,
     ) -> models.Model:
-        obj = model.objects.filter(**lookup).first()
+        if preload:
+            # Editorial tables are small: each is read once (per set of lookup fields), not once per record.
+            fields = tuple(sorted(lookup))
+            if (kind, fields) not in self.existing:
+                rows = model.objects.all()
+                self.existing[(kind, fields)] = {tuple(getattr(o, f) for f in fields): o for o in rows.iterator()}
+            existing = self.existing[(kind, fields)]
+            obj = existing.get(tuple(lookup[f] for f in fields))
+        else:
+            obj = model.objects.filter(**lookup).first()
         if obj is None:
             obj = model(**values)
+            if preload:
+                existing[tuple(lookup[f] for f in fields)] = obj
             if ref is not None and not model.objects.filter(pk=ref).exists():
                 obj.pk = ref
                 self.created_with_ids.add(model)
@@ -451,7 +471,13 @@ class _Importer:
 
     def on_bill(self, record: dict) -> None:
         key = record["key"]
-        pk = self.resolve(Bill, key, missing_ok=True)
+        fields = ("pk", "popular_title", "staff_notes")
+        bill = (
+            Bill.objects.filter(jurisdiction__code=key[0], session__identifier=key[1], identifier=key[2])
+            .only(*fields)
+            .first()
+        )
+        pk = bill.pk if bill else None
         if pk is None:
             for source, external_id in record.get("external_ids", []):
                 found = BillExternalId.objects.filter(source=source, external_id=external_id).first()
@@ -463,7 +489,10 @@ class _Importer:
             raise _Missing(f"bill {' '.join(key)} ({ids})")
         self.cache[("bill", json.dumps(key))] = pk
         values = {"popular_title": str(record["popular_title"]), "staff_notes": str(record["staff_notes"])}
-        self.upsert("bill", Bill, {"pk": pk}, values, label=" ".join(key))
+        if bill is not None and all(getattr(bill, name) == value for name, value in values.items()):
+            self.result.count("unchanged", "bill")
+            return
+        self.upsert("bill", Bill, {"pk": pk}, values, label=" ".join(key), preload=False)
 
     def on_billlink(self, record: dict) -> None:
         values = self.values(BillLink, record)
