@@ -74,6 +74,7 @@ ORGS = {
     "lower": {"id": "ocd-organization/lower", "name": "House", "classification": "lower"},
     "upper": {"id": "ocd-organization/upper", "name": "Senate", "classification": "upper"},
 }
+LOAD: list[str] = []
 TARGETS = {"first_seconds": 60.0, "unchanged_seconds": 15.0, "peak_mb": 300.0, "ohio_seconds": 3.0}
 
 
@@ -196,6 +197,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def server_cpu_seconds() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (user + system, from /proc: a local server
+    only; 0 when it cannot be read). With the client's CPU time it says where a pass spends its time when the
+    machine is busy and wall time is not to be trusted."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    try:
+        fields = Path(f"/proc/{connection.connection.info.backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def table_writes() -> dict[str, tuple[int, int, int]]:
     """(inserted, updated, deleted) rows per table so far, flushed from this backend's pending statistics."""
     from django.db import connection
@@ -213,6 +228,8 @@ class Pass:
     name: str
     bills: int
     seconds: float
+    cpu_seconds: float
+    server_cpu_seconds: float
     rows: dict[str, tuple[int, int, int]]
     run_rows: tuple[int, int, int]
     peak_mb: float
@@ -228,9 +245,11 @@ def measure(name: str, bills: int, action) -> Pass:
 
     before = table_writes()
     reset_peak_rss()
-    started = time.perf_counter()
+    server_started = server_cpu_seconds()
+    started, cpu_started = time.perf_counter(), time.process_time()
     run = action()
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    server = server_cpu_seconds() - server_started
     peak = peak_rss_mb()
     after = table_writes()
     delta = {
@@ -239,7 +258,7 @@ def measure(name: str, bills: int, action) -> Pass:
     }
     run_rows = delta.pop("legislation_importrun", (0, 0, 0))
     rows = {table: values for table, values in delta.items() if any(values)}
-    return Pass(name, bills, seconds, rows, run_rows, peak, summary_line(run))
+    return Pass(name, bills, seconds, cpu_seconds, server, rows, run_rows, peak, summary_line(run))
 
 
 def copy_baseline() -> tuple[float, int]:
@@ -251,7 +270,8 @@ def copy_baseline() -> tuple[float, int]:
     with raw.cursor() as cursor:
         for table in TABLES:
             buffer = io.BytesIO()
-            with cursor.copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy:
+            # SELECT *: generated columns (the search vector) come out too, as plain columns of the scratch table
+            with cursor.copy(f"COPY (SELECT * FROM {table}) TO STDOUT (FORMAT binary)") as copy:
                 for data in copy:
                     buffer.write(data)
             dumps[table] = buffer.getvalue()
@@ -276,12 +296,16 @@ def copy_baseline() -> tuple[float, int]:
 
 def report(passes: list[Pass], copy_seconds: float, copy_rows: int) -> list[str]:
     print(f"\nplain COPY of the {copy_rows:,} rows of pass 1 into scratch tables: {copy_seconds:.2f} s\n")
-    header = f"{'pass':<28}{'seconds':>9}{'bills/s':>10}{'rows written':>14}{'peak MB':>9}{'x COPY':>8}  counts"
+    print(f"load average before the passes: {LOAD[0]}; after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    header = f"{'pass':<28}{'seconds':>9}{'cpu s':>7}{'bills/s':>10}{'rows written':>14}{'peak MB':>9}{'x COPY':>8}"
+    header += "  counts"
     print(header)
     print("-" * len(header))
     for item in passes:
         print(
-            f"{item.name:<28}{item.seconds:>9.2f}{item.bills / item.seconds:>10,.0f}{item.written:>14,}"
+            f"{item.name:<28}{item.seconds:>9.2f}{item.cpu_seconds:>7.2f}{item.server_cpu_seconds:>7.2f}"
+            f"{item.bills / item.seconds:>10,.0f}"
+            f"{item.written:>14,}"
             f"{item.peak_mb:>9.0f}{item.seconds / copy_seconds:>8.1f}  {item.summary}"
         )
     print("\nrows written per table (inserted/updated/deleted); each pass also logs one ImportRun (1 ins + 1 upd):")
@@ -320,6 +344,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     args = parser.parse_args()
     configure(args.database_url)
+    LOAD.append(" ".join(f"{x:.2f}" for x in os.getloadavg()))
     from legislation.importers import import_files
 
     changed_every = 100
