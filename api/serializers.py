@@ -103,12 +103,22 @@ class ProgressSummarySerializer(serializers.Serializer):
     no_action = serializers.IntegerField()
 
 
-def progress_summary(progress: list[Progress]) -> dict[str, int]:
-    counts = Counter(item.status for item in progress)
+def progress_summary(counts: dict[str, int]) -> dict[str, int]:
     return {status: counts.get(status, 0) for status in ProgressStatus.values}
 
 
-class RecommendationSerializer(serializers.ModelSerializer):
+class ProgressSummaryMixin:
+    """`progress_summary` from the counts a list's view puts in the context (`progress_counts`, one grouped query),
+    or from the object's prefetched progress rows (a detail)."""
+
+    def get_progress_summary(self, obj) -> dict[str, int]:
+        counts = self.context.get("progress_counts")
+        if counts is not None:
+            return progress_summary(counts.get(obj.pk, {}))
+        return progress_summary(Counter(item.status for item in obj.progress.all()))
+
+
+class RecommendationSerializer(ProgressSummaryMixin, serializers.ModelSerializer):
     audience = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the audience.")
     report = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Slug of the report.")
     links_count = serializers.IntegerField(read_only=True, help_text="Number of bills linked to it.")
@@ -137,7 +147,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ProgressSummarySerializer)
     def get_progress_summary(self, obj: Recommendation) -> dict[str, int]:
-        return progress_summary(list(obj.progress.all()))
+        return super().get_progress_summary(obj)
 
 
 class RecommendationLinkSerializer(serializers.ModelSerializer):
@@ -196,7 +206,7 @@ class RecommendationDetailSerializer(RecommendationSerializer):
 # --- Jurisdictions ----------------------------------------------------------------------------------------------
 
 
-class JurisdictionSerializer(serializers.ModelSerializer):
+class JurisdictionSerializer(ProgressSummaryMixin, serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text="Code of the parent (a county's state)."
     )
@@ -210,7 +220,7 @@ class JurisdictionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ProgressSummarySerializer)
     def get_progress_summary(self, obj: Jurisdiction) -> dict[str, int]:
-        return progress_summary(list(obj.progress.all()))
+        return super().get_progress_summary(obj)
 
 
 class JurisdictionProgressSerializer(serializers.ModelSerializer):

@@ -49,6 +49,7 @@ from recommendations.selectors import (
     change_list,
     jurisdiction_progress,
     measure_list,
+    progress_counts,
     progress_list,
     recommendation_list,
     triage_list,
@@ -180,6 +181,12 @@ class RecommendationViewSet(ReadOnlyViewSet):
             return serializers.RecommendationDetailSerializer
         return serializers.RecommendationSerializer
 
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if self.action == "list":
+            context["progress_counts"] = progress_counts(by="recommendation")
+        return context
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -194,17 +201,21 @@ class JurisdictionViewSet(ReadOnlyViewSet):
     filterset_class = JurisdictionFilter
 
     def get_queryset(self) -> QuerySet:
-        detail = self.action == "retrieve"
-        return (
-            Jurisdiction.objects.select_related("parent")
-            .prefetch_related(jurisdiction_progress(detail=detail))
-            .order_by("name", "id")
-        )
+        queryset = Jurisdiction.objects.select_related("parent").order_by("name", "id")
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(jurisdiction_progress())
+        return queryset
 
     def get_serializer_class(self):
         if self.action == "retrieve":
             return serializers.JurisdictionDetailSerializer
         return serializers.JurisdictionSerializer
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if self.action == "list":
+            context["progress_counts"] = progress_counts(by="jurisdiction")
+        return context
 
 
 # --- Bills ------------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -67,8 +67,8 @@ def report_current() -> Report | None:
 
 
 def recommendation_list(*, detail: bool = False) -> QuerySet[Recommendation]:
-    """Recommendations with their link count and progress rows (for the summary), in a fixed number of queries;
-    `detail` adds each link with its bill and each jurisdiction's progress."""
+    """Recommendations with their link count, in a fixed number of queries; `detail` adds each link with its bill
+    and each jurisdiction's progress (a list's summaries come from `progress_counts`)."""
     links_count = (
         BillLink.objects.public()
         .filter(recommendation=OuterRef("pk"))
@@ -80,9 +80,9 @@ def recommendation_list(*, detail: bool = False) -> QuerySet[Recommendation]:
     queryset = Recommendation.objects.for_display().annotate(
         links_count=Coalesce(Subquery(links_count, output_field=IntegerField()), 0)
     )
-    progress = Progress.objects.select_related("jurisdiction").order_by("jurisdiction__code")
-    queryset = queryset.prefetch_related(Prefetch("progress", queryset=progress))
     if detail:
+        progress = Progress.objects.select_related("jurisdiction").order_by("jurisdiction__code")
+        queryset = queryset.prefetch_related(Prefetch("progress", queryset=progress))
         links = (
             BillLink.objects.public()
             .select_related("bill__jurisdiction", "bill__session", "measure__jurisdiction")
@@ -92,10 +92,22 @@ def recommendation_list(*, detail: bool = False) -> QuerySet[Recommendation]:
     return queryset
 
 
-def jurisdiction_progress(*, detail: bool = False) -> Prefetch:
-    """The progress rows of each jurisdiction, for its summary (and, in `detail`, per recommendation)."""
+def jurisdiction_progress() -> Prefetch:
+    """The progress rows of a jurisdiction, per recommendation in the report's order (its detail)."""
     queryset = Progress.objects.order_by("recommendation__audience__order", "recommendation__order")
-    return Prefetch("progress", queryset=queryset.select_related("recommendation") if detail else queryset)
+    return Prefetch("progress", queryset=queryset.select_related("recommendation"))
+
+
+def progress_counts(*, by: str) -> dict[int, dict[str, int]]:
+    """How many progress rows have each status, per recommendation (`by="recommendation"`) or per jurisdiction
+    (`by="jurisdiction"`): one grouped query of at most (rows x statuses), where a list's summaries used to load
+    every progress row as a model (400 rows and their jurisdictions for the recommendations list: most of its
+    time)."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = Progress.objects.order_by().values_list(f"{by}_id", "status").annotate(count=Count("id"))
+    for key, status, count in rows:
+        counts[key][status] = count
+    return counts
 
 
 # The people of a review, shown by username in the API.
@@ -105,8 +117,10 @@ REVIEWERS = ("submitted_by", "reviewed_by")
 def bill_link_list(*, public: bool = True) -> QuerySet[BillLink]:
     """Links of bills and measures in the report's order; `public` keeps the approved ones (staff see all)."""
     links = BillLink.objects.public() if public else BillLink.objects.all()
-    return links.for_list().select_related(*REVIEWERS).order_by(
-        "recommendation__audience__order", "recommendation__order", "bill_id", "measure_id", "id"
+    return (
+        links.for_list()
+        .select_related(*REVIEWERS)
+        .order_by("recommendation__audience__order", "recommendation__order", "bill_id", "measure_id", "id")
     )
 
 

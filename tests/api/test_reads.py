@@ -276,3 +276,24 @@ def test_link_created_through_the_service_shows_in_the_bill(api_client, world):
     body = api_client.get(f"/api/v1/bills/{bill.pk}/").json()
     assert [link["recommendation"] for link in body["links"]] == [recommendation.pk]
     assert Progress.objects.filter(recommendation=recommendation).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "by"), [("/api/v1/recommendations/", "recommendation"), ("/api/v1/jurisdictions/", "jurisdiction")]
+)
+def test_list_summaries_are_counted_in_one_grouped_query(api_client, world, url, by):
+    """The lists' `progress_summary` comes from one GROUP BY over progress (recommendations.selectors.
+    progress_counts), not from loading every progress row and its jurisdiction as models: the summaries match the
+    details', and no query reads progress rows one by one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = api_client.get(f"{url}?page_size=200").json()["results"]
+    progress = [query["sql"] for query in queries if '"recommendations_progress"' in query["sql"]]
+    assert len(progress) == 1
+    assert "GROUP BY" in progress[0].upper()
+    summaries = {row["id"]: row["progress_summary"] for row in rows}
+    for pk, summary in summaries.items():
+        assert api_client.get(f"{url}{pk}/").json()["progress_summary"] == summary
+    assert sum(sum(summary.values()) for summary in summaries.values()) >= 2
