@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -296,13 +297,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], chdir: Path):
+def gunicorn(app: str, env: dict[str, str], chdir: Path, *, workers: int = 2):
     port = free_port()
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         app,
         "--workers",
-        "2",
+        str(workers),
         "--bind",
         f"127.0.0.1:{port}",
         "--chdir",
@@ -478,11 +479,15 @@ def wrk_mean_ms(url: str, duration: int) -> float:
     return _ms(re.search(r"Latency\s+(\S+)", output).group(1))
 
 
-def warm(url: str) -> None:
-    for _ in range(20):
-        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310  (http://127.0.0.1 only)
-            assert response.status == 200, (url, response.status)
-            response.read()
+def warm(url: str, *, times: int = 20, statuses: tuple[int, ...] = (200,)) -> None:
+    for _ in range(times):
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310  (http://127.0.0.1 only)
+                status = response.status
+                response.read()
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status in statuses, (url, status)
 
 
 def lists_table(args, env: dict[str, str]) -> int:
