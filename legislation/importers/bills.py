@@ -586,9 +586,12 @@ class BillImporter:
                     with transaction.atomic():
                         self._import_chunk(chunk)
                         self._save_progress()
+                    count = len(chunk)
+                    # Freed first: a chunk of raw bills holds their parsed JSON, which the collector would walk.
+                    del chunk
                     gc.collect(1)
                     if self.on_progress:
-                        self.on_progress(len(chunk))
+                        self.on_progress(count)
         except ParseError as exc:
             self.error(exc.where, exc.message)
             self._save_progress()

@@ -24,10 +24,13 @@ BULK_BATCH = 2000
 
 
 def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Lists of `size` items (the last one shorter), pulled from `items` one list at a time."""
+    """Lists of `size` items (the last one shorter), pulled from `items` one list at a time. The generator keeps no
+    reference to a list it handed over, so the caller can free a chunk (and what its items hold) before the next."""
     iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+    while held := [list(islice(iterator, size))]:
+        if not held[0]:
+            return
+        yield held.pop()
 
 
 def _defaults(model: type[models.Model], names: set[str]) -> dict[str, Any]:
