@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from . import views
 from .auth import TokenView
 from .bill_list import bill_page_response
-from .docs import redoc_view, swagger_view
+from .docs import swagger_view
 from .front import fronted
 
 app_name = "api"
@@ -48,7 +48,6 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", swagger_view, name="docs"),
-    path("redoc/", redoc_view, name="redoc"),
     *fronted_routes(router.urls),
     # Anything else under /api/v1/ is a JSON 404, not the site's HTML page (paths without a slash are first
     # redirected to the slashed form by APPEND_SLASH, as everywhere on the site).
