@@ -134,7 +134,14 @@ class LegislativeSession(models.Model):
 
     def has_ended(self, today: datetime.date | None = None) -> bool:
         today = today or timezone.localdate()
-        return self.ended or (self.end_date is not None and self.end_date < today)
+        if self.ended:
+            return True
+        if self.end_date is not None:
+            return self.end_date < today
+        # No end date known: a session whose last year is well behind us has ended. Every US legislature
+        # adjourns its regular session by the end of its last calendar year, and a new one sits by late January;
+        # the margin keeps a session whose source stated only the years open through its final days.
+        return self.year_end is not None and today > datetime.date(self.year_end + 1, 1, 31)
 
     def is_later_than(self, other: LegislativeSession) -> bool:
         """This session came after `other`: a later start date when both are known, else a later identifier in

@@ -52,6 +52,22 @@ def test_session_has_ended(ended, end_date, expected):
     assert session.has_ended(today=datetime.date(2024, 3, 8)) is expected
 
 
+@pytest.mark.parametrize(
+    ("year_end", "end_date", "today", "expected"),
+    [
+        (2022, None, datetime.date(2024, 3, 8), True),  # a 2021-2022 session with no end date, two years on
+        (2023, None, datetime.date(2024, 1, 31), False),  # its last year just behind: a late sine die is possible
+        (2023, None, datetime.date(2024, 2, 1), True),
+        (2024, None, datetime.date(2024, 3, 8), False),  # the session's own year
+        (None, None, datetime.date(2030, 1, 1), False),  # nothing known: on until a later session starts
+        (2022, datetime.date(2025, 1, 5), datetime.date(2024, 3, 8), False),  # a stated end date decides
+    ],
+)
+def test_session_with_no_end_date_has_ended_after_its_last_year(year_end, end_date, today, expected):
+    session = LegislativeSessionFactory(year_end=year_end, end_date=end_date)
+    assert session.has_ended(today=today) is expected
+
+
 def test_pending_and_enacted_querysets():
     pending = BillFactory(stage=Stage.PASSED_ORIGIN)
     enacted = BillFactory(stage=Stage.ENACTED)

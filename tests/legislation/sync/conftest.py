@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from legislation.importers import import_files
-from legislation.models import Bill
+from legislation.models import Bill, LegislativeSession
 from legislation.selectors import demo_bill_files
 from legislation.services import jurisdictions_seed
 
@@ -53,6 +53,14 @@ def demo_bills(jurisdictions: None) -> None:
     """The demo snapshot's Open States bills, stored as load_demo stores them."""
     run = import_files(source="openstates", paths=demo_bill_files(), scope="demo")
     assert run.failed == 0, run.errors
+    sessions_sitting()
+
+
+def sessions_sitting() -> None:
+    """The demo's sessions are past (2019-2024) and would be over by their last year; the sync tests poll bills as
+    a sitting session's, so the years are cleared: with no end date and no last year, a session is on until a
+    later one starts. (Sessions that end are tested in test_calendars and tests/legislation/test_session_dates.py.)"""
+    LegislativeSession.objects.update(year_end=None)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from legislation.models import Bill, BillAction, ImportRun, ImportRunStatus
 from tests.factories import BillLinkFactory
 from tracker.celery import app
 
+from .conftest import sessions_sitting
 from .test_openstates_sync import touch
 
 HOURLY = "Sync tracked bills: Open States and LegiScan (hourly)"
@@ -39,6 +40,7 @@ def test_scheduled_sync_runs_on_a_real_worker_and_leaves_the_right_rows(fake, tr
 
     jurisdictions_seed()
     import_files(source="openstates", paths=demo_bill_files(), scope="demo")
+    sessions_sitting()
     bill = Bill.objects.get(jurisdiction__code="ca", identifier="AB 701")
     Bill.objects.filter(pk=bill.pk).update(stage=Stage.IN_COMMITTEE)  # still pending: worth polling
     BillLinkFactory(bill=bill)
