@@ -41,7 +41,16 @@ IMPORTED_BILL_FIELDS = (
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "kind", "ocd_id", "unicameral", "carries_over", "carries_over_known")
+    list_display = (
+        "name",
+        "code",
+        "kind",
+        "ocd_id",
+        "unicameral",
+        "carries_over",
+        "carries_over_known",
+        "signing_window_days",
+    )
     list_filter = ("kind", "unicameral", "carries_over")
     search_fields = ("name", "code", "ocd_id")
     autocomplete_fields = ("parent",)

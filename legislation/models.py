@@ -59,6 +59,19 @@ class Jurisdiction(models.Model):
         blank=True,
         help_text="Where carries_over was verified (legislation/data/carryover.json); blank: not known.",
     )
+    # How long the governor may still act on passed bills once the legislature adjourns sine die (a pocket veto or
+    # a signature): bills are polled that long past their session's end. Null: not known (the sync's grace applies).
+    signing_window_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days after sine die the governor may still sign or veto bills (calendar days; Sundays "
+        "included where the law excludes them). Blank: not known.",
+    )
+    signing_window_source = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="Where the signing window was verified (legislation/data/signing_windows.json).",
+    )
 
     objects = JurisdictionQuerySet.as_manager()
 

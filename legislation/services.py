@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -41,31 +43,44 @@ def upsert(model: type, *, lookup: dict, values: dict) -> tuple[object, SeedCoun
 
 
 CARRYOVER_FILE = Path(__file__).resolve().parent / "data" / "carryover.json"
+SIGNING_WINDOWS_FILE = Path(__file__).resolve().parent / "data" / "signing_windows.json"
 
 
-def carryover_seed(*, path: Path = CARRYOVER_FILE) -> SeedCounts:
-    """Carry-over facts (legislation/data/carryover.json: each with the page it was verified on) onto the
-    jurisdictions. A jurisdiction staff edited (its `carries_over_source` set to a URL not in the file) is left
-    alone; one the file does not list keeps `carries_over` False with no source: not known."""
+def _jurisdiction_facts_seed(
+    path: Path, *, source_field: str, values: Callable[[dict[str, Any]], dict[str, Any]]
+) -> SeedCounts:
+    """Researched facts about legislatures (a JSON file of rows, each with its `code` and the page it was verified
+    on, `source`) onto the jurisdictions. A jurisdiction whose fact staff edited (its `source_field` set to a URL
+    the file does not hold) is left alone; one the file does not list keeps the field's default: not known."""
     rows = json.loads(path.read_text(encoding="utf-8"))["jurisdictions"]
     seeded_sources = {row["source"] for row in rows}
     counts = SeedCounts()
     for row in rows:
         jurisdiction = Jurisdiction.objects.filter(code=row["code"]).first()
-        if jurisdiction is None or jurisdiction.carries_over_source not in ("", *seeded_sources):
+        if jurisdiction is None or getattr(jurisdiction, source_field) not in ("", *seeded_sources):
             counts += SeedCounts(unchanged=1)
             continue
         _, result = upsert(
-            Jurisdiction,
-            lookup={"pk": jurisdiction.pk},
-            values={
-                "carries_over": row["carries_over"],
-                "carries_over_from": row["from"],
-                "carries_over_source": row["source"],
-            },
+            Jurisdiction, lookup={"pk": jurisdiction.pk}, values={**values(row), source_field: row["source"]}
         )
         counts += result
     return counts
+
+
+def carryover_seed(*, path: Path = CARRYOVER_FILE) -> SeedCounts:
+    """Which legislatures carry bills over within a biennium (legislation/data/carryover.json)."""
+    return _jurisdiction_facts_seed(
+        path,
+        source_field="carries_over_source",
+        values=lambda row: {"carries_over": row["carries_over"], "carries_over_from": row["from"]},
+    )
+
+
+def signing_windows_seed(*, path: Path = SIGNING_WINDOWS_FILE) -> SeedCounts:
+    """How long governors may act after sine die (legislation/data/signing_windows.json)."""
+    return _jurisdiction_facts_seed(
+        path, source_field="signing_window_source", values=lambda row: {"signing_window_days": row["days"]}
+    )
 
 
 @transaction.atomic
@@ -86,6 +101,7 @@ def jurisdictions_seed(*, path: Path = JURISDICTIONS_FILE) -> SeedCounts:
         )
         counts += result
     carryover_seed()
+    signing_windows_seed()
     return counts
 
 

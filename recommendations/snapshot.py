@@ -4,7 +4,8 @@
 database or into one rebuilt from the sources. What is in it, in this order (a record needs only records before it):
 
 users (the accounts named anywhere below: username, names, email), jurisdictions (with their editorial facts:
-carries_over and its source), reports, audiences, recommendations (with the sub-items staff added), measures, bills
+carries_over, the signing window and their sources), reports, audiences, recommendations (with the sub-items staff
+added), measures, bills
 (only their editorial fields, `popular_title` and `staff_notes`, for bills that have them or are linked or triaged),
 links, progress (overrides, proposals and review fields), saved searches, triage candidates and decisions, session
 match reviews, then the django-simple-history rows of recommendations, measures, links, progress and candidates

@@ -1,8 +1,11 @@
 """Sessions that end: which tracked bills are still worth polling, and the daily sweep that lets pending bills die.
 
-Bills are polled while their session is on, and for ``SYNC_SESSION_GRACE_DAYS`` after it ends (or after their
-latest action, when the end date is unknown): governors sign and veto for weeks after sine die, so a bill that the
-sweep called ``died`` may still turn out enacted. Enacted bills are not polled: nothing can change their stage.
+Bills are polled while their session is on, and through the governor's signing window after it ends: governors
+sign and veto for weeks after sine die, so a bill that the sweep called ``died`` may still turn out enacted. Where
+the state's window is known (``Jurisdiction.signing_window_days``, seeded from legislation/data/signing_windows.json)
+and the session's end date too, polling goes on for that window plus ``SYNC_SIGNING_MARGIN_DAYS`` (sources report a
+signature some days late); otherwise for ``SYNC_SESSION_GRACE_DAYS`` after the end date (or after the bill's latest
+action, when the end date is unknown). Enacted bills are not polled: nothing can change their stage.
 
 The sweep applies the session-end rule (``LegislativeSession.is_over``) to sessions whose pending bills have not been
 moved yet, through the importer's ``sessions_end_apply`` (the same code an import runs when it closes a session),
@@ -31,17 +34,26 @@ _SOURCE_PREFERENCE = (Source.CONGRESS, Source.LEGISCAN, Source.OPENSTATES)
 def bill_ids_to_poll(*, bill_ids: Collection[int], today: date | None = None) -> list[int]:
     """The bills among ``bill_ids`` a sync should still ask the sources about (see the module docstring)."""
     today = today or timezone.localdate()
-    cutoff = today - timedelta(days=settings.SYNC_SESSION_GRACE_DAYS)
+    grace = timedelta(days=settings.SYNC_SESSION_GRACE_DAYS)
+    margin = timedelta(days=settings.SYNC_SIGNING_MARGIN_DAYS)
     bills = list(
         Bill.objects.filter(pk__in=list(bill_ids))
         .exclude(stage=Stage.ENACTED)
-        .values_list("pk", "session_id", "session__end_date", "latest_action_date")
+        .values_list(
+            "pk", "session_id", "session__end_date", "latest_action_date", "jurisdiction__signing_window_days"
+        )
     )
-    over = LegislativeSession.objects.filter(pk__in={session for _, session, _, _ in bills}).over_ids(today=today)
+    over = LegislativeSession.objects.filter(pk__in={bill[1] for bill in bills}).over_ids(today=today)
+
+    def polled_until(end_date: date | None, latest_action: date | None, window: int | None) -> date:
+        if end_date is not None and window is not None:
+            return end_date + timedelta(days=window) + margin
+        return (end_date or latest_action or date.min) + grace
+
     return sorted(
         pk
-        for pk, session, end_date, latest_action in bills
-        if session not in over or (end_date or latest_action or date.min) >= cutoff
+        for pk, session, end_date, latest_action, window in bills
+        if session not in over or polled_until(end_date, latest_action, window) >= today
     )
 
 

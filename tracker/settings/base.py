@@ -370,6 +370,9 @@ SYNC_OVERLAP_MINUTES = env.int("SYNC_OVERLAP_MINUTES", default=15)  # re-read up
 SYNC_INITIAL_LOOKBACK_DAYS = env.int("SYNC_INITIAL_LOOKBACK_DAYS", default=7)  # first sync of a scope
 SYNC_MAX_PAGES = env.int("SYNC_MAX_PAGES", default=10)  # list pages per scope and run; the cursor resumes
 SYNC_SESSION_GRACE_DAYS = env.int("SYNC_SESSION_GRACE_DAYS", default=60)  # governors act after sine die
+# Where a state's signing window is known (Jurisdiction.signing_window_days), bills are polled that long after sine
+# die plus this margin, for sources that report a late signature some days after it happened.
+SYNC_SIGNING_MARGIN_DAYS = env.int("SYNC_SIGNING_MARGIN_DAYS", default=7)
 SYNC_STALE_MARGIN_MINUTES = env.int("SYNC_STALE_MARGIN_MINUTES", default=30)
 SYNC_TASK_MAX_RETRIES = env.int("SYNC_TASK_MAX_RETRIES", default=3)
 # Imports (legislation/importers): a run whose heartbeat (moved with every committed chunk) is older than this many

@@ -162,6 +162,21 @@ def test_bills_of_a_just_ended_session_are_still_polled(db, today, settings):
     assert polled == sorted([signed_late.pk, current.pk])
 
 
+def test_where_the_signing_window_is_known_bills_are_polled_through_it_and_no_longer(db, today, settings):
+    settings.SYNC_SESSION_GRACE_DAYS = 60
+    settings.SYNC_SIGNING_MARGIN_DAYS = 7
+    session = LegislativeSessionFactory(identifier="2025", end_date=today - timedelta(days=30), ended=True)
+    bill = BillFactory(jurisdiction=session.jurisdiction, session=session, stage=Stage.PASSED_LEGISLATURE)
+    jurisdiction = session.jurisdiction
+    for window, polled in ((None, True), (14, False), (23, True), (22, False), (40, True)):
+        jurisdiction.signing_window_days = window  # None: not known, the 60-day grace applies
+        jurisdiction.save()
+        assert bill_ids_to_poll(bill_ids=[bill.pk], today=today) == ([bill.pk] if polled else []), window
+    # Georgia's 40 days run past a 20-day grace.
+    settings.SYNC_SESSION_GRACE_DAYS = 20
+    assert bill_ids_to_poll(bill_ids=[bill.pk], today=today) == [bill.pk]
+
+
 def test_session_end_check_lets_pending_bills_die(db, today):
     session = LegislativeSessionFactory(identifier="2025", end_date=today - timedelta(days=1))
     pending = BillFactory(jurisdiction=session.jurisdiction, session=session, stage=Stage.PASSED_ORIGIN)
