@@ -93,7 +93,7 @@ from legislation.stages import apply_session_end
 
 from .identity import fields_reconciled, rows_reconciled
 from .rows import chunked, delete_rows, insert_rows
-from .runs import heartbeat, import_runs_interrupt, truncate, worker_identity
+from .runs import connection_lost, heartbeat, import_runs_interrupt, truncate, worker_identity
 from .sessions import SessionCache, SessionState, sessions_end_apply
 
 __all__ = ["CHUNK_SIZE", "HASH_VERSION", "BillImporter", "RawBill"]
@@ -615,12 +615,12 @@ class BillImporter:
         self.error("", f"stopped by {type(exc).__name__}: {exc}")
         self.notes.append("interrupted; the counts are what it committed")
         run = self.run
+        # The counts stay those committed with the last chunk: the chunk in flight counted bills it rolled back.
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportRunStatus.INTERRUPTED,
             finished_at=timezone.now(),
             errors=self.errors,
             note=truncate("; ".join(self.notes), 2000),
-            **self._count_fields(),
         )
         run.refresh_from_db()
         return run
@@ -715,6 +715,8 @@ class BillImporter:
             with transaction.atomic():
                 bill_ids = _write(pending, run=self.run)
         except DatabaseError:
+            if connection_lost():  # not the bills' fault: the run stops (abort) with what it committed
+                raise
             self._write_one_by_one(pending)
             return
         for plan, bill_id in zip(pending, bill_ids, strict=True):
@@ -726,6 +728,8 @@ class BillImporter:
                 with transaction.atomic():
                     (bill_id,) = _write([plan], run=self.run)
             except DatabaseError as exc:
+                if connection_lost():
+                    raise
                 self._fail(plan.where, _identity(plan.record), f"not saved: {_first_line(exc)}")
                 continue
             self._done(plan, bill_id)

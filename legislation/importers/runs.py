@@ -25,12 +25,14 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from legislation.models import ImportRun, ImportRunStatus
 
 __all__ = [
+    "connection_lost",
     "death_of",
     "heartbeat",
     "heartbeat_hook",
@@ -80,6 +82,13 @@ def heartbeat() -> None:
     """An import committed a chunk: tell the hooks (see :func:`heartbeat_hook`)."""
     for hook in _hooks.get():
         hook()
+
+
+def connection_lost() -> bool:
+    """Whether the database connection is gone (its backend terminated, the server restarted): then an error is the
+    whole run's, not one record's, since every later query on it fails too."""
+    raw = connection.connection
+    return raw is not None and bool(getattr(raw, "closed", False))
 
 
 def worker_identity() -> str:
