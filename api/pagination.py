@@ -91,10 +91,17 @@ class PageNumberPagination(pagination.PageNumberPagination):
         except NotFound as exc:
             raise NotFound(f"page: {exc.detail}") from exc
 
-    def paginate_values(self, queryset: QuerySet, columns: dict[str, str], request: Request) -> list[dict]:
-        """One page as dicts of `columns` (output name -> ORM path), its total counted without a window over the
-        whole sorted list (`tracker.paging.page_with_total`): one query for a short page, and a count (cached per
-        data version: `api.cache.cached_count`) besides for a full one."""
+    def paginate_values(
+        self, queryset: QuerySet, columns: dict[str, Any], request: Request, *, ids_first: bool = False
+    ) -> list[dict]:
+        """One page as dicts of `columns` (output name -> ORM path or expression), its total counted without a
+        window over the whole sorted list (`tracker.paging.page_with_total`): one query for a short page, and a
+        count (cached per data version: `api.cache.cached_count`) besides for a full one.
+
+        `ids_first` sorts and cuts the page on the filtered rows alone (a query of ids), then reads the columns
+        of those rows only (`WHERE id IN (...)`): one query more, for lists whose columns join a large table that
+        the order does not need, which PostgreSQL otherwise joins to every matching row before sorting (the links
+        list joined all 50,000 bills to show 50: 15 ms, then 1)."""
         self.request = request
         page_size = self.get_page_size(request)
         number = self.page_number_of(request.query_params)
@@ -103,12 +110,18 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if self.past_any_row(number, page_size):
             raise NotFound(f"{self.page_query_param}: Invalid page.")
         names = list(columns)
+        rows = queryset
+        if ids_first:
+            ids = list(queryset.values_list("pk", flat=True)[(number - 1) * page_size : number * page_size])
+            # The ids as values, not a subquery: PostgreSQL joins a subquery's ids only after the other joins.
+            rows = queryset.model._base_manager.filter(pk__in=ids).order_by(*queryset.query.order_by)
         page = page_with_total(
-            queryset.values_list(*columns.values()),
+            rows.values_list(*columns.values()),
             matching=queryset,
             start=(number - 1) * page_size,
             size=page_size,
             count=cached_count,
+            cut=not ids_first,
         )
         if not page.rows and number > 1:
             raise NotFound(f"{self.page_query_param}: Invalid page.")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import slug_re as SLUG
+from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -494,6 +495,33 @@ class BillLinkSerializer(ReviewFieldsMixin, RecommendationBillSerializer):
             "created_at",
             *REVIEW_FIELDS,
         ]
+
+
+# The links list's rows (api/rows.py): output name -> ORM path or expression, in the order of BillLinkSerializer's
+# fields; the times among them are written as the serializer writes them.
+LINK_LIST_COLUMNS: dict[str, Any] = {
+    "id": "id",
+    "recommendation": "recommendation_id",
+    "recommendation_code": "recommendation__code",
+    "bill": "bill_id",
+    "measure": "measure_id",
+    "jurisdiction": Coalesce("bill__jurisdiction__code", "measure__jurisdiction__code"),
+    "session": "bill__session__identifier",
+    "identifier": "bill__identifier",
+    "stage": "bill__stage",
+    "measure_status": "measure__status",
+    "effect": "effect",
+    "rationale": "rationale",
+    "evidence_url": "evidence_url",
+    "created_at": "created_at",
+    "review_status": "review_status",
+    "submitted_by": "submitted_by__username",
+    "submitted_at": "submitted_at",
+    "reviewed_by": "reviewed_by__username",
+    "reviewed_at": "reviewed_at",
+    "review_note": "review_note",
+}
+REVIEW_DATETIMES = ("submitted_at", "reviewed_at")
 
 
 class BillLinkWriteSerializer(serializers.ModelSerializer):

@@ -63,6 +63,7 @@ from .cache import etag_for, lookup, response_key, store
 from .exports import export_path, exports_list
 from .pagination import CursorPagination, PageNumberPagination, positive_int_param
 from .renderers import CSVRenderer, ORJSONRenderer
+from .rows import plain_rows
 from .selectors import freshness
 
 RENDERERS = [ORJSONRenderer, CSVRenderer, *([BrowsableAPIRenderer] if settings.DEBUG else [])]
@@ -130,6 +131,30 @@ class CachedReadsMixin(APIMixin):
 
 class ReadOnlyViewSet(CachedReadsMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+class RowsListMixin:
+    """A list rendered from rows of `list_columns` (output name -> ORM path or expression, the serializer's fields
+    in its order) rather than from model instances through the serializer, which stays its documentation (and
+    renders details): api/rows.py. `list_datetimes` are written as DRF writes times; `list_ids_first` see
+    `PageNumberPagination.paginate_values`."""
+
+    list_columns: dict[str, Any]
+    list_datetimes: tuple[str, ...] = ()
+    list_ids_first = False
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return self.conditional(request, self._list_rows)
+
+    def list_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The page's rows as the list shows them (a hook for fields that are not columns)."""
+        return rows
+
+    def _list_rows(self, request: Request) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.paginator.paginate_values(queryset, self.list_columns, request, ids_first=self.list_ids_first)
+        rows = plain_rows(rows, self.list_columns, datetimes=self.list_datetimes)
+        return self.get_paginated_response(self.list_rows(rows))
 
 
 class ReadOnly(permissions.BasePermission):
@@ -312,9 +337,7 @@ class BillViewSet(BillRowsMixin, ReadOnlyViewSet):
                 "sponsorships",
                 "sources",
                 "external_ids",
-                Prefetch(
-                    "links", queryset=BillLink.objects.public().select_related("recommendation").order_by("id")
-                ),
+                Prefetch("links", queryset=BillLink.objects.public().select_related("recommendation").order_by("id")),
             )
         return queryset.order_by("jurisdiction__code", "session__identifier", "identifier", "id")
 
@@ -472,9 +495,12 @@ class ReviewedMixin:
     ),
     review=review_schema("link", serializers.BillLinkSerializer),
 )
-class BillLinkViewSet(ReviewedMixin, CachedReadsMixin, viewsets.ModelViewSet):
+class BillLinkViewSet(ReviewedMixin, RowsListMixin, CachedReadsMixin, viewsets.ModelViewSet):
     serializer_class = serializers.BillLinkSerializer
     detail_serializer_class = serializers.BillLinkSerializer
+    list_columns = serializers.LINK_LIST_COLUMNS
+    list_datetimes = ("created_at", *serializers.REVIEW_DATETIMES)
+    list_ids_first = True  # its columns join bills: 50 of them, not every bill that is linked
     filterset_class = BillLinkFilter
     review_model = BillLink
 
@@ -792,6 +818,9 @@ class ChangeForm(forms.Form):
     cursor = forms.CharField(required=False, max_length=200)
 
 
+CHANGE_FIELDS = tuple(serializers.ChangeSerializer().fields)
+
+
 def cursor_encode(position: ChangePosition) -> str:
     text = f"{position.at.isoformat()}|{position.kind}|{position.id}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
@@ -862,7 +891,7 @@ class ChangeView(APIMixin, APIView):
             query.pop("since", None)
             query["cursor"] = cursor_encode(ChangePosition(at=last["at"], kind=last["kind"], id=last["pk"]))
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}" if query else request.path)
-        results = serializers.ChangeSerializer(rows, many=True).data
+        results = plain_rows(rows, CHANGE_FIELDS, datetimes=("at",))  # as ChangeSerializer writes them
         response = Response({"next": next_url, "results": results})
         response["Link"] = f'<{next_url}>; rel="next"'
         return response

@@ -28,7 +28,13 @@ def plain_count(queryset: QuerySet) -> int:
 
 
 def page_with_total(
-    rows: QuerySet, *, matching: QuerySet, start: int, size: int, count: Callable[[QuerySet], int] = plain_count
+    rows: QuerySet,
+    *,
+    matching: QuerySet,
+    start: int,
+    size: int,
+    count: Callable[[QuerySet], int] = plain_count,
+    cut: bool = True,
 ) -> Page:
     """Rows `start` to `start + size` of `rows` (a values() or values_list() queryset, ordered), and how many rows
     `matching` (the same filter, without the columns' joins) holds, by `count` (the API caches it per data
@@ -36,8 +42,9 @@ def page_with_total(
 
     One query when the page is short (the last page, or the only one) and not empty; two otherwise. A page past
     the last one has no rows: its total is counted, so that callers can tell "no such page" from "no rows".
+    `cut=False` when `rows` holds only the page already (its ids chosen by a sliced subquery).
     """
-    page = list(rows[start : start + size])
+    page = list(rows[start : start + size] if cut else rows)
     if page and len(page) < size:
         return Page(page, start + len(page))
     if not page and start == 0:

@@ -58,7 +58,10 @@ LISTS = [
     "/api/v1/bills/?page_size=200&format=csv",
     "/api/v1/bills/?page_size=200&stage=in_committee&recommendation=T-1,T-2&q=controlled",
     "/api/v1/bills/bulk/?page_size=200",
-    "/api/v1/links/?page_size=200",
+    # The bills' links: 100 on a page of 200 (with the measures' links too, 200 rows fill the page, and a full page
+    # also counts its total).
+    "/api/v1/links/?page_size=200&stage=in_committee",
+    "/api/v1/links/?page_size=200&format=csv&stage=in_committee",
     "/api/v1/measures/?page_size=200",
     "/api/v1/measures/?page_size=200&format=csv",
     "/api/v1/progress/?page_size=200",
