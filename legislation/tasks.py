@@ -12,6 +12,11 @@ which sends one :func:`sync_scope` task per source and jurisdiction. Every scope
   again): the importer writes nothing for unchanged bills, and cursors never move back;
 - retries only transient errors (timeouts, 429, 5xx), with exponential backoff and jitter, or after the
   ``Retry-After`` the source sent; data errors and spent budgets are recorded on the ImportRun and not retried.
+
+Imports (syncs and backfills) also retry when their database connection is lost (PostgreSQL restarted, a
+failover, ``pg_terminate_backend``): the chunk in flight rolled back, the run is marked ``interrupted`` on a new
+connection, and the task runs again ``DATABASE_RETRY`` seconds later (doubling), up to ``SYNC_TASK_MAX_RETRIES``.
+A Redis that goes away (the cache: locks, budgets, the exports debounce) does not fail an import that succeeded.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +50,10 @@ BACKFILL_TIME_LIMIT = 32 * 60
 
 # A scope found busy is tried again this much later (plus jitter): a scope sync takes minutes at most.
 SYNC_BUSY_RETRY = 120
+
+# The database connection lost mid-task: retried this many seconds later, doubling (a restart takes seconds).
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_RETRY = 5
 
 EXPORTS_TASKS = ("api.exports_build", "api.tasks.exports_build")
 EXPORTS_DEBOUNCE = 60  # seconds: one exports build for a whole fan-out of syncs
@@ -65,14 +77,34 @@ def exports_task() -> Task | None:
 def queue_exports_build() -> bool:
     """Ask the API to rebuild its exports after an import changed something, once a minute at most."""
     task = exports_task()
-    if task is None or not cache.add("sync:exports-queued", 1, timeout=EXPORTS_DEBOUNCE):
+    try:
+        if task is None or not cache.add("sync:exports-queued", 1, timeout=EXPORTS_DEBOUNCE):
+            return False
+        task.apply_async(countdown=EXPORTS_DEBOUNCE)
+    except (RedisError, BrokerError):
+        # Redis away (restarting): the import is done and recorded; the exports are rebuilt after the next one.
+        logger.warning("exports build not queued: Redis unavailable", exc_info=True)
         return False
-    task.apply_async(countdown=EXPORTS_DEBOUNCE)
     return True
 
 
 def _changed(run: object) -> bool:
     return bool(getattr(run, "inserted", 0) or getattr(run, "updated", 0))
+
+
+def database_lost(task: Task, exc: Exception) -> Exception:
+    """What a task raises after losing its database connection: its runs marked interrupted (on a new connection),
+    then a retry, or ``exc`` itself once ``SYNC_TASK_MAX_RETRIES`` are spent."""
+    from legislation.importers.runs import import_runs_abandon
+
+    try:
+        import_runs_abandon(reason=f"database connection lost ({type(exc).__name__}: {str(exc).strip()[:100]})")
+    except DATABASE_ERRORS:  # still away: the retry's importer, or the sweep by heartbeat, marks the run
+        logger.warning("could not mark the interrupted run: the database is still unavailable", exc_info=True)
+    if task.request.retries >= settings.SYNC_TASK_MAX_RETRIES:
+        return exc
+    logger.warning("database connection lost (%s); retrying", exc)
+    return task.retry(exc=exc, countdown=DATABASE_RETRY * 2**task.request.retries, throw=False)
 
 
 @shared_task(
@@ -102,6 +134,8 @@ def sync_scope(self: Task, source: str, jurisdiction: str, bill_ids: list[int] |
         if self.request.retries >= settings.SYNC_TASK_MAX_RETRIES:
             raise
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, exc.retry_after)) from None
+    except DATABASE_ERRORS as exc:
+        raise database_lost(self, exc) from exc
     if _changed(run):
         queue_exports_build()
     return {"status": run.status, "run": run.pk, "requests": run.requests}
@@ -197,6 +231,8 @@ def legiscan_backfill(self: Task, state: str, session_ids: list[int] | None = No
         if self.request.retries >= settings.SYNC_TASK_MAX_RETRIES:
             raise
         raise self.retry(exc=exc, countdown=SYNC_BUSY_RETRY + random.uniform(0, 30)) from None  # noqa: S311
+    except DATABASE_ERRORS as exc:
+        raise database_lost(self, exc) from exc
     if any(_changed(run) for run in runs):
         queue_exports_build()
     return {"runs": [run.pk for run in runs]}
@@ -204,16 +240,21 @@ def legiscan_backfill(self: Task, state: str, session_ids: list[int] | None = No
 
 @shared_task(
     name="legislation.openstates_backfill",
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=BACKFILL_SOFT_TIME_LIMIT,
     time_limit=BACKFILL_TIME_LIMIT,
+    max_retries=None,  # bounded by SYNC_TASK_MAX_RETRIES in database_lost, read at run time
 )
-def openstates_backfill(location: str) -> dict:
+def openstates_backfill(self: Task, location: str) -> dict:
     """On demand: an Open States per-session bulk zip (URL or path)."""
     from legislation.sync import openstates_bulk_backfill
 
-    run = openstates_bulk_backfill(location=location)
+    try:
+        run = openstates_bulk_backfill(location=location)
+    except DATABASE_ERRORS as exc:
+        raise database_lost(self, exc) from exc
     if _changed(run):
         queue_exports_build()
     return {"run": run.pk, "status": run.status}

@@ -36,6 +36,7 @@ __all__ = [
     "death_of",
     "heartbeat",
     "heartbeat_hook",
+    "import_runs_abandon",
     "import_runs_interrupt",
     "process_alive",
     "public_scope",
@@ -138,17 +139,34 @@ def import_runs_interrupt(*, source: str = "", scope: str = "", now: datetime | 
     interrupted = []
     for run in running.filter(Q(heartbeat_at__isnull=False) | Q(started_at__lt=stale_before)):
         reason = death_of(worker=run.worker, heartbeat_at=run.heartbeat_at, started_at=run.started_at, now=now)
-        if not reason:
-            continue
-        beat = run.heartbeat_at or run.started_at
-        # Only a run still running is closed: it may have finished since it was read.
-        closed = ImportRun.objects.filter(pk=run.pk, status=ImportRunStatus.RUNNING).update(
-            status=ImportRunStatus.INTERRUPTED,
-            finished_at=beat,
-            note=(f"{run.note}; " if run.note else "") + f"interrupted: {reason}; the counts are what it committed",
-        )
-        if closed:
-            run.refresh_from_db()
+        if reason and _interrupt(run, reason):
             interrupted.append(run)
-            logger.warning("import run %s (%s %s) interrupted: %s", run.pk, run.source, run.scope, reason)
     return interrupted
+
+
+def import_runs_abandon(*, reason: str) -> list[ImportRun]:
+    """Mark the runs still ``running`` under this process and task (:func:`worker_identity`) as ``interrupted``, on
+    a new database connection: for a task whose connection was lost mid-import (its backend terminated, the server
+    restarted), when the importer's own bookkeeping may have failed on the dead one. The counts stay those
+    committed with the last chunk."""
+    if not connection.in_atomic_block:
+        connection.close()  # the next query opens a new one
+    interrupted = []
+    for run in ImportRun.objects.filter(status=ImportRunStatus.RUNNING, worker=worker_identity()[:200]):
+        if _interrupt(run, reason):
+            interrupted.append(run)
+    return interrupted
+
+
+def _interrupt(run: ImportRun, reason: str) -> bool:
+    beat = run.heartbeat_at or run.started_at
+    # Only a run still running is closed: it may have finished since it was read.
+    closed = ImportRun.objects.filter(pk=run.pk, status=ImportRunStatus.RUNNING).update(
+        status=ImportRunStatus.INTERRUPTED,
+        finished_at=beat,
+        note=(f"{run.note}; " if run.note else "") + f"interrupted: {reason}; the counts are what it committed",
+    )
+    if closed:
+        run.refresh_from_db()
+        logger.warning("import run %s (%s %s) interrupted: %s", run.pk, run.source, run.scope, reason)
+    return bool(closed)

@@ -28,8 +28,10 @@ import orjson
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.db.models import Sum
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from legislation.importers import summary_line
 from legislation.importers.bills import BillImporter
@@ -125,15 +127,26 @@ def scope_lock(source: str, scope: str, *, timeout: int | None = None) -> Iterat
         logger.warning("%s %s: lock of a dead holder (%s) taken over", source, scope, holder)
 
     def renew() -> None:
-        if cache.get(key) == token:
-            cache.touch(key, timeout)
+        # Called inside each chunk's transaction: Redis away must not roll the chunk back. A Redis restarted empty
+        # lost the lock: it is taken again, so that a second sync of the scope finds it held.
+        try:
+            holder = cache.get(key)
+            if holder == token:
+                cache.touch(key, timeout)
+            elif holder is None and cache.add(key, token, timeout=timeout):
+                logger.warning("%s %s: lock lost by the cache (Redis restarted?), taken again", source, scope)
+        except RedisError:
+            logger.warning("%s %s: lock not renewed, Redis unavailable", source, scope)
 
     try:
         with heartbeat_hook(renew):
             yield
     finally:
-        if cache.get(key) == token:
-            cache.delete(key)
+        try:
+            if cache.get(key) == token:
+                cache.delete(key)
+        except RedisError:  # it expires by itself
+            logger.warning("%s %s: lock not released, Redis unavailable", source, scope)
 
 
 # --- Cursors and remote state -------------------------------------------------------------------------------------
@@ -282,6 +295,7 @@ def run_sync(
     client = client_factory()
     sync = SyncRun(client=client, importer=BillImporter(source=source, scope=scope), on_progress=on_progress)
     raised: BaseException | None = None
+    lost: BaseException | None = None
     try:
         body(sync)
     except SourceError as exc:
@@ -295,12 +309,15 @@ def run_sync(
         sync.error(scope, "time limit reached")
         sync.note("stopped by the time limit; the next run resumes from the cursor")
         raised = exc
+    except (OperationalError, InterfaceError) as exc:  # the database connection lost: the task retries
+        lost = raised = exc
     except Exception as exc:
         sync.error(scope, f"{type(exc).__name__}: {exc}")
         raised = exc
     finally:
         client.close()
-        run = _finish(sync)
+        # A lost connection leaves the run interrupted with the counts committed (the chunk in flight rolled back).
+        run = sync.importer.abort(lost) if lost else _finish(sync)
     if raised is not None:
         raised.import_run = run  # type: ignore[attr-defined]
         raise raised

@@ -8,47 +8,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 
 from legislation.importers import import_files
+from legislation.importers.runs import import_runs_abandon, worker_identity
 from legislation.models import Bill, ImportRun, ImportRunStatus, StageChange
 from legislation.services import jurisdictions_seed
 
+from ..crash import terminating_insert
 from .payloads import DEMO_PAGES
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the connection dies: no test transaction to roll back
 
 
-# Terminates the backend that runs it, in the middle of the INSERT of the second chunk's bills (the first chunk's
-# 10 are then in the table): the connection is lost inside the chunk's write, as when an administrator or a restart
-# terminates a busy backend.
-TRIGGER = """
-CREATE FUNCTION crash_test_terminate() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF (SELECT count(*) FROM legislation_bill) > 10 THEN
-        PERFORM pg_terminate_backend(pg_backend_pid());
-    END IF;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER crash_test_terminate AFTER INSERT ON legislation_bill
-    FOR EACH STATEMENT EXECUTE FUNCTION crash_test_terminate();
-"""
-DROP = """
-DROP TRIGGER IF EXISTS crash_test_terminate ON legislation_bill;
-DROP FUNCTION IF EXISTS crash_test_terminate();
-"""
-
-
 @pytest.fixture
-def terminating_insert() -> Iterator[None]:
-    with connection.cursor() as cursor:
-        cursor.execute(DROP + TRIGGER)
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute(DROP)
+def terminated_in_second_chunk() -> Iterator[None]:
+    # In the INSERT of the second chunk's bills: the first chunk's 10 are in the table by then.
+    with terminating_insert("legislation_bill", when="(SELECT count(*) FROM legislation_bill) > 10"):
+        yield
 
 
-@pytest.mark.usefixtures("terminating_insert")
+@pytest.mark.usefixtures("terminated_in_second_chunk")
 def test_a_connection_terminated_in_a_write_interrupts_the_run_with_what_it_committed() -> None:
     jurisdictions_seed()
     with pytest.raises(DatabaseError):
@@ -61,3 +41,13 @@ def test_a_connection_terminated_in_a_write_interrupts_the_run_with_what_it_comm
     assert len(run.errors) == 1, run.errors[:3]
     assert run.errors[0]["message"].startswith("stopped by OperationalError"), run.errors
     assert "interrupted" in run.note
+
+
+def test_abandon_marks_this_process_runs_interrupted_on_a_new_connection() -> None:
+    mine = ImportRun.objects.create(source="openstates", scope="a", worker=worker_identity(), inserted=1000)
+    other = ImportRun.objects.create(source="openstates", scope="b", worker="elsewhere:1 task x")
+    assert [run.pk for run in import_runs_abandon(reason="database connection lost")] == [mine.pk]
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert (mine.status, mine.inserted, other.status) == (ImportRunStatus.INTERRUPTED, 1000, ImportRunStatus.RUNNING)
+    assert "database connection lost" in mine.note

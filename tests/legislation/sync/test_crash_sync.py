@@ -18,7 +18,7 @@ from legislation.selectors import demo_bill_files
 from legislation.services import jurisdictions_seed
 from tracker.celery import app
 
-from ..test_crash import start_worker, wait_for, worker_factory  # noqa: F401 - the fixture
+from ..crash import pool_child, start_worker, wait_for, worker_factory  # noqa: F401 - the fixture
 from .fake_sources import OPENSTATES_KEY
 from .test_openstates_sync import touch
 
@@ -42,7 +42,7 @@ def test_killed_sync_is_redelivered_and_takes_its_own_lock_over(fake, transactio
         lambda: ImportRun.objects.filter(scope="sync:ca", status=ImportRunStatus.RUNNING).first(), 60, "the sync"
     )
     time.sleep(1)  # inside the slow request, holding the scope lock
-    os.kill(int(killed.worker.split(":")[1].split(" ")[0]), signal.SIGKILL)
+    os.kill(pool_child(killed), signal.SIGKILL)
     started = time.monotonic()
     rerun = wait_for(
         lambda: ImportRun.objects.filter(pk__gt=killed.pk, scope="sync:ca", finished_at__isnull=False).first(),
