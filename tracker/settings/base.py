@@ -284,6 +284,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# When the broker connection drops (Redis restarting), tasks already running go on: a Redis blip must not cancel a
+# 30-minute backfill (Celery 6 turns this on by default). Their acknowledgement is lost with the connection, so Redis
+# delivers them again after the visibility timeout if it kept them (append-only file), and they find every bill
+# unchanged (docs/RELIABILITY.md, "Crashes").
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # No task should run longer than this; the soft limit lets a task record its failure before the hard kill.
 CELERY_TASK_SOFT_TIME_LIMIT = int(timedelta(minutes=10).total_seconds())
 CELERY_TASK_TIME_LIMIT = int(timedelta(minutes=12).total_seconds())

@@ -1,6 +1,6 @@
-"""A sync killed mid-scope on a real worker (docs/RELIABILITY.md, "Crashes"): the redelivered task takes its own
-scope lock over at once instead of finding it busy for the lock's lifetime, the killed run is marked interrupted,
-and the bill is updated once."""
+"""A sync on a real worker through crashes (docs/RELIABILITY.md, "Crashes"): killed mid-scope, the redelivered task
+takes its own scope lock over at once instead of finding it busy for the lock's lifetime, the killed run is marked
+interrupted, and the bill is updated once; and Redis restarted under it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,14 @@ from legislation.selectors import demo_bill_files
 from legislation.services import jurisdictions_seed
 from tracker.celery import app
 
-from ..crash import pool_child, start_worker, wait_for, worker_factory  # noqa: F401 - the fixture
+from ..crash import (  # noqa: F401 - worker_factory and redis_server are fixtures
+    pool_child,
+    redis_server,
+    send_task,
+    start_worker,
+    wait_for,
+    worker_factory,
+)
 from .fake_sources import OPENSTATES_KEY
 from .test_openstates_sync import touch
 
@@ -56,3 +63,46 @@ def test_killed_sync_is_redelivered_and_takes_its_own_lock_over(fake, transactio
     assert BillAction.objects.filter(bill=bill, description="Synced once").count() == 1
     assert waited < 30  # not the lock's lifetime (SYNC_LOCK_TTL, 10 minutes)
     print(f"\nsync kill: redelivered and done in {waited:.1f} s")
+
+
+def test_sync_outlives_a_redis_restart_and_the_worker_reconnects(fake, transactional_db, worker_factory, redis_server):  # noqa: F811
+    """Redis (the worker's broker and cache, a server of the test's own, nothing kept) stops while the sync waits on
+    a slow source, with the scope lock held, and stays down while the sync writes: the lock's renewal, done inside
+    the chunk's transaction, must not roll the bill back. Redis comes back empty; a second sync sent then runs."""
+    jurisdictions_seed()
+    import_files(source="openstates", paths=demo_bill_files(), scope="demo")
+    bill = Bill.objects.get(jurisdiction__code="ca", identifier="AB 701")
+    Bill.objects.filter(pk=bill.pk).update(stage=Stage.IN_COMMITTEE)
+    touch(fake.openstates_bill("AB 701", "ca"), datetime.now(UTC) - timedelta(hours=1), action="Synced once")
+    fake.fail("openstates", "slow", delay=3)
+    broker = redis_server.start().url(3)
+    worker_factory.append(
+        start_worker(
+            CELERY_BROKER_URL=broker,
+            REDIS_URL=redis_server.url(2),
+            OPENSTATES_BASE_URL=f"{fake.url}/openstates",
+            OPENSTATES_API_KEY=OPENSTATES_KEY,
+            LEGISCAN_API_KEY="",
+        )
+    )
+    send_task(broker, "legislation.sync_scope", "openstates", "ca", [bill.pk])
+    wait_for(lambda: ImportRun.objects.filter(scope="sync:ca", status=ImportRunStatus.RUNNING).first(), 60, "the sync")
+    time.sleep(1)  # inside the slow request, holding the scope lock
+    redis_server.stop()
+    run = wait_for(
+        lambda: ImportRun.objects.filter(scope="sync:ca", finished_at__isnull=False).first(), 30, "the sync's end"
+    )
+    redis_server.start()
+    assert (run.status, run.updated) == (ImportRunStatus.SUCCEEDED, 1), run.errors
+    assert BillAction.objects.filter(bill=bill, description="Synced once").count() == 1
+
+    started = time.monotonic()
+    send_task(broker, "legislation.sync_scope", "openstates", "ca", [bill.pk])
+    second = wait_for(
+        lambda: ImportRun.objects.filter(pk__gt=run.pk, scope="sync:ca", finished_at__isnull=False).first(),
+        60,
+        "a sync sent after the restart",
+    )
+    assert second.status == ImportRunStatus.SUCCEEDED, second.errors
+    assert BillAction.objects.filter(bill=bill, description="Synced once").count() == 1
+    print(f"\nsync across a Redis restart: succeeded; the next sync done {time.monotonic() - started:.1f} s after")
