@@ -1,15 +1,18 @@
-"""The bills list from one prepared statement, when its filters allow: the API's busiest page, made cheap.
+"""The bills list from one statement, when its filters allow: the API's busiest page, made cheap.
 
 The general path (`BillRowsMixin` in views.py) filters with the FilterSet, builds and compiles the query with the
-ORM, has PostgreSQL plan it, and renders through DRF: 7.8 ms of CPU a page (50,000 bills, one state and stage),
-of which the database spends under 1 ms running the query. Most requests filter by jurisdiction, session, stage,
-furthest stage and dates only, in the default order, and `bill_page()` answers those, in 2.2 to 2.4 ms:
+ORM, has PostgreSQL plan it, and renders through DRF: 4 to 8 ms of CPU a page (50,000 bills), of which the
+database spends about 1 ms running the query. Most requests filter by jurisdiction, session, stage, furthest
+stage, dates and text, in the default order or one `ordering`, and `bill_page()` answers those in about 1 ms:
 
 - `FilterSet.sql_conditions` cleans the parameters with the same FilterSet's form fields and turns their values
-  into SQL; an invalid value (the general path answers the 400) or a filter that is more than a column compared
-  with values (`q`, `identifier`, links, `ordering`) sends the request to the general path;
-- `legislation.selectors.bill_list_page` runs one prepared statement (planned once per connection) that returns
-  the page with its total and whether any row has LegiScan data.
+  into SQL (the search `q` as `bill_search`'s condition, `ordering` as ORDER BY terms with the same tiebreak); an
+  invalid value (the general path answers the 400) or a filter that is more than that (`identifier`, links) sends
+  the request to the general path;
+- `legislation.selectors.bill_list_page` runs one statement, prepared (planned once per connection) unless it
+  searches (a search is planned for its words), that returns the page, whether any row has LegiScan data, and the
+  total when it is not known yet: a filter's total is counted once per data version (`api.cache.count_get`), as
+  the general path's, since counting every matching row is the one cost that grows with the table.
 
 The page is the same, byte for byte, as the general path's: `tests/api/test_bill_list.py` compares them over every
 filter. Both the DRF view (any client, any format) and the cache front (anonymous JSON, before DRF runs at all)
@@ -29,6 +32,7 @@ from legislation.selectors import bill_list_page, bill_sql_columns
 from recommendations.filters import TrackedBillFilter
 
 from .attribution import credit_legiscan
+from .cache import DataVersion, count_get, count_set, data_version
 from .pagination import PageNumberPagination, link_header
 from .renderers import ORJSONRenderer, json_dumps
 from .serializers import BILL_LIST_COLUMNS
@@ -52,10 +56,11 @@ class BillPage:
         return response
 
 
-def bill_page(params: QueryDict, url: str) -> BillPage | None:
+def bill_page(params: QueryDict, url: str, version: DataVersion | None = None) -> BillPage | None:
     """The page of the bills list that `params` ask for, at `url`; None when the general path must answer (not
-    PostgreSQL, an invalid parameter, a filter that is not a plain column condition, `page=last`, a page past the
-    last one)."""
+    PostgreSQL, an invalid parameter, a filter that is not a column condition or the search, `page=last`, a page
+    past the last one). The total is counted once per data version (`version`, read when not given) and filter,
+    as the general path's (`api.cache.cached_count`): the statement counts only when it is not known yet."""
     if connection.vendor != "postgresql":
         return None
     try:
@@ -67,16 +72,23 @@ def bill_page(params: QueryDict, url: str) -> BillPage | None:
     conditions = TrackedBillFilter.sql_conditions(params, bill_sql_columns())
     if conditions is None:
         return None
-    page = bill_list_page(BILL_LIST_COLUMNS, conditions, limit=size, offset=(number - 1) * size)
+    version = version or data_version()
+    count_text = f"bills|{conditions.sql}|{conditions.params!r}"
+    total = count_get(count_text, version)
+    page = bill_list_page(BILL_LIST_COLUMNS, conditions, limit=size, offset=(number - 1) * size, counted=total is None)
     if not page.rows and number > 1:
         return None
-    data = {**PAGINATION.page_links(url, number, size, page.count), "results": page.rows}
+    if total is None:
+        total = page.count
+        count_set(count_text, total, version)
+    data = {**PAGINATION.page_links(url, number, size, total), "results": page.rows}
     return BillPage(data=data, legiscan=page.legiscan)
 
 
 def bill_page_response(request: HttpRequest) -> HttpResponse | None:
     """The JSON response of the bills list for the cache front, without DRF; None when DRF must answer."""
-    page = bill_page(request.GET, request.build_absolute_uri())
+    looked_up = getattr(request, "api_lookup", None)  # (key, version, cached) by the cache front
+    page = bill_page(request.GET, request.build_absolute_uri(), looked_up[1] if looked_up else None)
     if page is None:
         return None
     return page.finish(HttpResponse(json_dumps(page.data), headers=JSON_HEADERS))

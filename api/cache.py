@@ -221,21 +221,52 @@ def throttle_count(key: str, window: int) -> int:
 COUNT_KEY_PREFIX = "api:count"
 
 
+def count_timeout() -> int:
+    return int(getattr(settings, "API_COUNT_CACHE_SECONDS", 3600))
+
+
+def _count_key(text: str, version: DataVersion) -> str:
+    digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    return f"{COUNT_KEY_PREFIX}:{version.token}:{digest}"
+
+
+def count_get(text: str, version: DataVersion | None = None) -> int | None:
+    """The total counted for the count `text` (its SQL and parameters) at the data version, if it was."""
+    if count_timeout() <= 0:
+        return None
+    version = version or data_version()
+    client = _redis()
+    if client is None:
+        return cache.get(_count_key(text, version))
+    value = client.get(cache.make_and_validate_key(_count_key(text, version)))
+    return int(value) if value is not None else None
+
+
+def count_set(text: str, total: int, version: DataVersion | None = None) -> None:
+    timeout = count_timeout()
+    if timeout <= 0:
+        return
+    version = version or data_version()
+    client = _redis()
+    if client is None:
+        cache.set(_count_key(text, version), total, timeout=timeout)
+    else:  # a plain integer, read back by count_get only
+        client.set(cache.make_and_validate_key(_count_key(text, version)), total, ex=timeout)
+
+
 def cached_count(queryset: QuerySet) -> int:
     """How many rows `queryset` holds, counted once per data version (API_COUNT_CACHE_SECONDS, 0 counts every
     time): a list's total is the one part of a page whose cost grows with the table (a full page is counted with
     a plain count, `tracker.paging`), and the same filter is counted again for each of its pages. The key is the
     count's SQL and parameters, so two filters never share a total; it may lag an import that is still running
     by as much as the response cache does (the version is bumped when the run ends)."""
-    timeout = int(getattr(settings, "API_COUNT_CACHE_SECONDS", 3600))
     counted = queryset.order_by()
-    if timeout <= 0:
+    if count_timeout() <= 0:
         return counted.count()
     sql, params = counted.query.sql_with_params()
-    digest = hashlib.blake2b(f"{sql}|{params!r}".encode(), digest_size=12).hexdigest()
-    key = f"{COUNT_KEY_PREFIX}:{data_version().token}:{digest}"
-    total = cache.get(key)
+    text, version = f"{sql}|{params!r}", data_version()
+    total = count_get(text, version)
     if total is None:
         total = counted.count()
-        cache.set(key, total, timeout=timeout)
+        count_set(text, total, version)
     return total

@@ -267,7 +267,8 @@ class BillRowsMixin:
         (`paginate_values`), and whether one of its bills has LegiScan data (an indexed probe of the page's ids,
         not a join over every row that matches)."""
         if isinstance(self.paginator, PageNumberPagination):
-            page = bill_page(request.query_params, request.build_absolute_uri())
+            pending = getattr(request, "_api_cache", None)  # (key, version, validators) by conditional()
+            page = bill_page(request.query_params, request.build_absolute_uri(), pending[1] if pending else None)
             if page is not None:  # plain column filters: one prepared statement (api/bill_list.py)
                 return page.finish(Response(page.data))
         columns = serializers.BILL_LIST_COLUMNS

@@ -44,10 +44,13 @@ SQL_LOOKUPS = {"exact": "= %s", "in": "IN (%s, ...)", "gt": "> %s", "gte": ">= %
 
 @dataclass(frozen=True, slots=True)
 class SqlConditions:
-    """WHERE conditions (joined by AND) and their parameters, in order."""
+    """WHERE conditions (joined by AND) and their parameters, in order; `order` the ORDER BY terms an ordering
+    parameter asks for (empty: the caller's default order)."""
 
     sql: str
     params: tuple
+    order: tuple[str, ...] = ()
+    prepare: bool = True  # False: a condition whose best plan depends on its value (FilterSet.sql_planned_each)
 
 
 class FilterSet(django_filters.FilterSet):
@@ -57,6 +60,11 @@ class FilterSet(django_filters.FilterSet):
     keep no state between requests, so instances take shallow copies and each FilterSet class builds its form class
     once. Subclasses that add filters per instance must not use this base.
     """
+
+    # Filters whose SQL (`sql_<name>`) is best planned for each value: a search may match three rows (read them
+    # by the index, then sort) or all of them (walk the list's order and stop at the page); a prepared statement's
+    # generic plan picks one for all (42 ms instead of 2.7 for a search that matches all 50,000 bills).
+    sql_planned_each: frozenset[str] = frozenset()
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None) -> None:
         if queryset is None:
@@ -84,10 +92,12 @@ class FilterSet(django_filters.FilterSet):
         maps the filters' field names (ORM paths: `stage`, `jurisdiction__code`) to SQL expressions. A filter
         translates when django-filter would apply it as `field_name__lookup=value`: its class keeps the standard
         `filter()`, it has no `method`, is not `exclude` or `distinct`, its lookup is in SQL_LOOKUPS and its field
-        is in `columns`. Anything else (searches, link conditions, ordering) gives None.
+        is in `columns`. An ordering (`StableOrderingFilter`) gives its ORDER BY terms, and a filter with a method
+        translates when the FilterSet has a `sql_<name>` for it (the full-text search `q`). Anything else (link
+        conditions) gives None.
         """
         fields = cls._form_fields()
-        conditions, params = [], []
+        conditions, params, order, prepare = [], [], (), True
         for name, filter_ in cls.base_filters.items():  # declared order: one statement text per set of filters
             if name not in data:
                 continue
@@ -97,6 +107,18 @@ class FilterSet(django_filters.FilterSet):
             except forms.ValidationError:
                 return None
             if value in django_filters.constants.EMPTY_VALUES:
+                continue
+            translate = getattr(cls, f"sql_{name}", None) if filter_.method is not None else None
+            if isinstance(filter_, StableOrderingFilter) or translate is not None:
+                translated = filter_.sql_order(value, columns) if translate is None else translate(value, columns)
+                if translated is None:
+                    return None
+                if translate is None:
+                    order = translated
+                elif translated[0]:
+                    conditions.append(translated[0])
+                    params.extend(translated[1])
+                    prepare = prepare and name not in cls.sql_planned_each
                 continue
             lookup = "in" if isinstance(filter_, ListFilter) else filter_.lookup_expr
             column = columns.get(filter_.field_name)
@@ -115,7 +137,9 @@ class FilterSet(django_filters.FilterSet):
             else:
                 conditions.append(f"{column} {SQL_LOOKUPS[lookup]}")
                 params.append(value)
-        return SqlConditions(sql=" AND ".join(conditions) or "TRUE", params=tuple(params))
+        return SqlConditions(
+            sql=" AND ".join(conditions) or "TRUE", params=tuple(params), order=order, prepare=prepare
+        )
 
     @classmethod
     def _form_fields(cls) -> Mapping[str, forms.Field]:
@@ -233,11 +257,26 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering by the given fields, then by id, so that pages never repeat or skip rows."""
 
     def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
-        ordering = [self.get_ordering_value(param) for param in value or () if param]  # `?ordering=,` is no order
+        ordering = self.ordering(value)
+        return qs.order_by(*ordering) if ordering else qs
+
+    def ordering(self, value: list[str] | None) -> list[str]:
+        """The ORM ordering the values ask for, with the tiebreak; none for no values (`?ordering=,` too)."""
+        ordering = [self.get_ordering_value(param) for param in value or () if param]
         if not ordering:
-            return qs
-        tiebreak = "-id" if ordering[-1].startswith("-") else "id"
-        return qs.order_by(*ordering, tiebreak)
+            return []
+        return [*ordering, "-id" if ordering[-1].startswith("-") else "id"]
+
+    def sql_order(self, value: list[str] | None, columns: Mapping[str, str]) -> tuple[str, ...] | None:
+        """The same ordering as ORDER BY terms over `columns` (field name -> SQL), as Django writes them (ASC or
+        DESC, the database's default placement of nulls); None when a field has no column."""
+        terms = []
+        for item in self.ordering(value):
+            column = columns.get(item.lstrip("-"))
+            if column is None:
+                return None
+            terms.append(f"{column} {'DESC' if item.startswith('-') else 'ASC'}")
+        return tuple(terms)
 
 
 def jurisdiction_codes(
@@ -317,6 +356,20 @@ class BillFilter(FilterSet):
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return bill_search(queryset, value)
+
+    sql_planned_each = frozenset({"q"})
+
+    @staticmethod
+    def sql_q(value: str, columns: Mapping[str, str]) -> tuple[str, tuple] | None:
+        """`q` as SQL (FilterSet.sql_conditions): the condition `bill_search` makes on PostgreSQL, on the stored
+        search column (`columns["search_vector"]`); none for blank text."""
+        text = value.strip()
+        if not text:
+            return "", ()
+        column = columns.get("search_vector")
+        if column is None:
+            return None
+        return f"{column} @@ websearch_to_tsquery(%s::regconfig, %s)", (SEARCH_CONFIG, text)
 
 
 def bill_search(queryset: QuerySet, text: str) -> QuerySet:

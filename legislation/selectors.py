@@ -130,17 +130,19 @@ def bill_sql_columns() -> dict[str, str]:
     columns = {field.name: f"b.{quote(field.column)}" for field in Bill._meta.concrete_fields if not field.is_relation}
     columns["jurisdiction__code"] = f"j.{quote(Jurisdiction._meta.get_field('code').column)}"
     columns["session__identifier"] = f"s.{quote(LegislativeSession._meta.get_field('identifier').column)}"
+    columns["search_vector"] = f"b.{quote('search_vector')}"  # PostgreSQL's stored column (BILL_SEARCH_COLUMN)
     return columns
 
 
 BILL_LIST_ORDER = ("jurisdiction__code", "session__identifier", "identifier", "id")
 
 
-@lru_cache(maxsize=256)  # one text per set of filters and number of values: bounded, whatever clients send
-def _bill_page_sql(select: tuple[str, ...], where: str) -> str:
+@lru_cache(maxsize=256)  # one text per set of filters, number of values and order: bounded, whatever clients send
+def _bill_page_sql(select: tuple[str, ...], where: str, order: tuple[str, ...], *, counted: bool) -> str:
     """The page, then the LegiScan probe for its rows only (one index lookup each, however large the table), and
-    the total as a scalar subquery (planned once, then a plain count: a window count over every match would keep
-    them all through the sort)."""
+    (`counted`) the total as a scalar subquery (planned once, then a plain count: a window count over every match
+    would keep them all through the sort). `order` holds ORDER BY terms (`b."stage_date" DESC`), the list's
+    default order when empty."""
     columns = bill_sql_columns()
     quote = connection.ops.quote_name
     joins = {
@@ -148,45 +150,61 @@ def _bill_page_sql(select: tuple[str, ...], where: str) -> str:
         "s": f"JOIN {quote(LegislativeSession._meta.db_table)} s ON s.id = b.session_id",
     }
     tables = " ".join((f"{quote(Bill._meta.db_table)} b", *joins.values()))
-    # The count joins a table only when a condition is on it: every bill has one jurisdiction and one session
-    # (non-null foreign keys), so the joins change no count, and the unfiltered total is then a plain count
-    # instead of two hash joins over every bill (37 ms of 42 for the first page of 50,000 bills).
-    needed = [join for alias, join in joins.items() if re.search(rf"\b{alias}\.", where)]
-    counted = " ".join((f"{quote(Bill._meta.db_table)} b", *needed))
+    terms = order or tuple(f"{columns[path]} ASC" for path in BILL_LIST_ORDER)
     inner = [f"{columns[path]} AS c{index}" for index, path in enumerate(select)]
-    inner += [f"{columns[path]} AS o{index}" for index, path in enumerate(BILL_LIST_ORDER)]
+    inner += [f"{term.rsplit(' ', 1)[0]} AS o{index}" for index, term in enumerate(terms)]
+    inner.append(f"{columns['id']} AS page_id")
     outer = [f"page.c{index}" for index in range(len(select))]
-    order = ", ".join(f"o{index}" for index in range(len(BILL_LIST_ORDER)))
-    # Only model metadata and FilterSet.sql_conditions (column names and placeholders) go into the text.
+    outer_order = ", ".join(f"o{index} {term.rsplit(' ', 1)[1]}" for index, term in enumerate(terms))
+    total = "NULL"
+    if counted:
+        # The count joins a table only when a condition is on it: every bill has one jurisdiction and one session
+        # (non-null foreign keys), so the joins change no count, and the unfiltered total is then a plain count
+        # instead of two hash joins over every bill (37 ms of 42 for the first page of 50,000 bills).
+        needed = [join for alias, join in joins.items() if re.search(rf"\b{alias}\.", where)]
+        counted_tables = " ".join((f"{quote(Bill._meta.db_table)} b", *needed))
+        total = f"(SELECT count(*) FROM {counted_tables} WHERE {where})"  # noqa: S608
+    # Only model metadata and FilterSet.sql_conditions (column names, placeholders, ASC/DESC) go into the text.
     return (
-        f"SELECT {', '.join(outer)}, legiscan.id IS NOT NULL, (SELECT count(*) FROM {counted} WHERE {where}) "  # noqa: S608
-        f"FROM (SELECT {', '.join(inner)} FROM {tables} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s) page "
+        f"SELECT {', '.join(outer)}, legiscan.id IS NOT NULL, {total} "  # noqa: S608
+        f"FROM (SELECT {', '.join(inner)} FROM {tables} WHERE {where} ORDER BY {', '.join(terms)} "
+        f"LIMIT %s OFFSET %s) page "
         f"LEFT JOIN LATERAL (SELECT e.id FROM {quote(BillExternalId._meta.db_table)} e "
-        f"WHERE e.bill_id = page.o{BILL_LIST_ORDER.index('id')} AND e.source = %s LIMIT 1) legiscan ON TRUE "
-        f"ORDER BY {order}"
+        f"WHERE e.bill_id = page.page_id AND e.source = %s LIMIT 1) legiscan ON TRUE "
+        f"ORDER BY {outer_order}"
     )
 
 
 @dataclass(frozen=True, slots=True)
 class BillListPage:
-    count: int  # over all pages; 0 when the page is past the last one
+    count: int | None  # over all pages (0 when the page is past the last one); None when not counted
     rows: list[dict[str, Any]]
     legiscan: bool  # one of the rows has LegiScan data (which must be credited)
 
 
-def bill_list_page(columns: dict[str, str], conditions: SqlConditions, *, limit: int, offset: int) -> BillListPage:
-    """One page of the bills that meet `conditions`, ordered as the API lists them (jurisdiction, session,
-    identifier, id), as dicts of `columns` (output name -> ORM path), with the total, in one statement.
+def bill_list_page(
+    columns: dict[str, str], conditions: SqlConditions, *, limit: int, offset: int, counted: bool = True
+) -> BillListPage:
+    """One page of the bills that meet `conditions`, in their order (`conditions.order`, or the API's: jurisdiction,
+    session, identifier, id), as dicts of `columns` (output name -> ORM path), with the total (unless not
+    `counted`: a caller that knows it), in one statement.
 
-    PostgreSQL only: a prepared statement (planned once per connection and set of conditions). It returns what the
-    ORM returns for the same page (the API's tests compare them), at a fraction of the cost.
+    PostgreSQL only: a prepared statement (planned once per connection and set of conditions), unless a condition
+    is best planned for its values (a search). It returns what the ORM returns for the same page (the API's tests
+    compare them), at a fraction of the cost.
     """
-    sql = _bill_page_sql(tuple(columns.values()), conditions.sql)
+    sql = _bill_page_sql(tuple(columns.values()), conditions.sql, conditions.order, counted=counted)
     names = list(columns)
-    params = (*conditions.params, *conditions.params, limit, offset, Source.LEGISCAN.value)
-    rows = fetch_prepared(sql, params)
+    params = (*conditions.params, *(conditions.params if counted else ()), limit, offset, Source.LEGISCAN.value)
+    if conditions.prepare:
+        rows = fetch_prepared(sql, params)
+    else:  # planned for its values (SqlConditions.prepare)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    count = (rows[0][-1] if rows else 0) if counted else None
     return BillListPage(
-        count=rows[0][-1] if rows else 0,
+        count=count,
         rows=[dict(zip(names, row, strict=False)) for row in rows],
         legiscan=any(row[-2] for row in rows),
     )

@@ -46,15 +46,30 @@ LEAN = [
     "jurisdiction=&stage=",
     "unknown=1&stage=died",
     "stage=enacted&stage=enacted",
+    "q=fentanyl",
+    "q=controlled",
+    "q=%22controlled%20substances%22&page=2&page_size=5",
+    "q=substances%20-fentanyl&jurisdiction=ny",
+    "q=SB",
+    "q=%20%20",
+    "ordering=-latest_action_date",
+    "ordering=latest_action_date",
+    "ordering=-stage_date",
+    "ordering=stage_date,-identifier",
+    "ordering=-updated_at&page=2&page_size=5",
+    "ordering=identifier&jurisdiction=tx",
+    "ordering=-id",
+    "ordering=,",
+    "q=controlled&ordering=-stage_date&stage=enacted,vetoed",
 ]
 # Filters only the general path takes, and invalid values (its 400s and 404s).
 GENERAL = [
-    "q=fentanyl",
     "identifier=AB%201",
     "recommendation=1",
     "audience=police-and-prosecutors",
     "effect=advances",
-    "ordering=-latest_action_date",
+    "ordering=bogus",
+    "q=fentanyl&effect=advances",
     "page=last&page_size=5",
     "page=99",
     "page=0",
@@ -107,8 +122,8 @@ def bills(db):
 
 
 def general_path(monkeypatch):
-    monkeypatch.setattr(api.bill_list, "bill_page", lambda params, url: None)
-    monkeypatch.setattr(api.views, "bill_page", lambda params, url: None)
+    monkeypatch.setattr(api.bill_list, "bill_page", lambda params, url, version=None: None)
+    monkeypatch.setattr(api.views, "bill_page", lambda params, url, version=None: None)
 
 
 def answer(client, query: str):
@@ -179,3 +194,21 @@ def test_one_prepared_query_per_page(bills):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
     assert any("LEFT JOIN LATERAL" in statement and "LIMIT $" in statement for statement in statements)
+
+
+def test_a_total_is_counted_once_per_data_version(bills, settings):
+    """A filter's total is counted by the page's statement once; its other pages reuse it until the data change."""
+    settings.API_COUNT_CACHE_SECONDS = 60
+    client = client_for(None)
+
+    def statement(url: str) -> str:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).json()["count"] == 12
+        assert len(queries) == 1
+        return queries[0]["sql"]
+
+    assert "count(*)" in statement("/api/v1/bills/?jurisdiction=ca&page_size=5")
+    assert "count(*)" not in statement("/api/v1/bills/?jurisdiction=ca&page_size=5&page=2")
+    assert "count(*)" in statement("/api/v1/bills/?jurisdiction=ny&page_size=5&page=2")
+    Bill.objects.filter(jurisdiction__code="ca").first().save()  # a change: every cached total is dropped
+    assert "count(*)" in statement("/api/v1/bills/?jurisdiction=ca&page_size=5&page=3")

@@ -41,12 +41,28 @@ def test_comparisons_and_empty_values():
     )
 
 
-@pytest.mark.parametrize(
-    "query",
-    ["q=fentanyl", "identifier=HB1", "ordering=-stage_date", "stage=enacted&q=x"],
-)
-def test_searches_methods_and_ordering_are_left_to_the_orm(query):
+@pytest.mark.parametrize("query", ["identifier=HB1", "ordering=bogus", "identifier=HB1&q=x"])
+def test_other_methods_and_bad_orderings_are_left_to_the_orm(query):
     assert conditions(query) is None
+
+
+def test_the_search_is_the_condition_of_bill_search_planned_for_each_value():
+    result = conditions("stage=enacted&q=%20fentanyl%20-hemp%20")
+    assert result.sql == 'b."stage" IN (%s) AND b."search_vector" @@ websearch_to_tsquery(%s::regconfig, %s)'
+    assert result.params == ("enacted", "english", "fentanyl -hemp")
+    assert not result.prepare
+    assert conditions("stage=enacted").prepare
+    assert conditions("q=%20") == SqlConditions(sql="TRUE", params=())
+
+
+def test_an_ordering_is_written_as_django_orders_with_its_tiebreak():
+    assert conditions("ordering=-stage_date").order == ('b."stage_date" DESC', 'b."id" DESC')
+    assert conditions("ordering=identifier,-latest_action_date&stage=died").order == (
+        'b."identifier" ASC',
+        'b."latest_action_date" DESC',
+        'b."id" DESC',
+    )
+    assert conditions("ordering=,").order == ()
 
 
 @pytest.mark.parametrize("query", ["recommendation=PM-1", "audience=researchers", "effect=advances"])

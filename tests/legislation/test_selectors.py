@@ -50,7 +50,7 @@ def test_bill_page_count_joins_only_the_tables_its_conditions_use():
     from legislation.selectors import _bill_page_sql
 
     def count_part(where: str) -> str:
-        sql = _bill_page_sql(("id",), where)
+        sql = _bill_page_sql(("id",), where, (), counted=True)
         return sql[sql.index("(SELECT count(*)") : sql.index(") FROM (SELECT")]
 
     assert "JOIN" not in count_part("TRUE")
@@ -58,3 +58,4 @@ def test_bill_page_count_joins_only_the_tables_its_conditions_use():
     assert count_part('j."code" = %s').count("JOIN") == 1
     assert " j ON " in count_part('j."code" = %s')
     assert count_part('j."code" = %s AND s."identifier" = %s').count("JOIN") == 2
+    assert "count(*)" not in _bill_page_sql(("id",), "TRUE", (), counted=False)  # a total already known
