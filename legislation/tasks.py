@@ -51,9 +51,10 @@ BACKFILL_TIME_LIMIT = 32 * 60
 # A scope found busy is tried again this much later (plus jitter): a scope sync takes minutes at most.
 SYNC_BUSY_RETRY = 120
 
-# The database connection lost mid-task: retried this many seconds later, doubling (a restart takes seconds).
+# The database connection lost mid-task: retried this many seconds later, doubling: 10, 20, 40 s with three retries,
+# a restart or a failover of about a minute.
 DATABASE_ERRORS = (OperationalError, InterfaceError)
-DATABASE_RETRY = 5
+DATABASE_RETRY = 10
 
 EXPORTS_TASKS = ("api.exports_build", "api.tasks.exports_build")
 EXPORTS_DEBOUNCE = 60  # seconds: one exports build for a whole fan-out of syncs
@@ -99,7 +100,7 @@ def database_lost(task: Task, exc: Exception) -> Exception:
 
     try:
         import_runs_abandon(reason=f"database connection lost ({type(exc).__name__}: {str(exc).strip()[:100]})")
-    except DATABASE_ERRORS:  # still away: the retry's importer, or the sweep by heartbeat, marks the run
+    except DATABASE_ERRORS:  # still away: the retry's own run marks it (same process), else the heartbeat sweep
         logger.warning("could not mark the interrupted run: the database is still unavailable", exc_info=True)
     if task.request.retries >= settings.SYNC_TASK_MAX_RETRIES:
         return exc

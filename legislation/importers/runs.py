@@ -11,7 +11,8 @@ its counts and errors, when either
   limit between two chunks, so a live run is never taken for dead).
 
 It runs when a worker starts (``worker_ready``), before every sync fan-out (hourly), and when a new run of the same
-source and scope starts, so ``/api/v1/freshness/`` never shows a dead run as running for long.
+source and scope starts, so ``/api/v1/freshness/`` never shows a dead run as running for long. A new run started
+by the same task in the same process (a retry) also closes that task's earlier run.
 """
 
 from __future__ import annotations
@@ -136,9 +137,13 @@ def import_runs_interrupt(*, source: str = "", scope: str = "", now: datetime | 
         running = running.filter(source=source)
     if scope:
         running = running.filter(scope=scope)
+    me = worker_identity()[:200]
     interrupted = []
     for run in running.filter(Q(heartbeat_at__isnull=False) | Q(started_at__lt=stale_before)):
         reason = death_of(worker=run.worker, heartbeat_at=run.heartbeat_at, started_at=run.started_at, now=now)
+        if not reason and run.worker == me and " task " in me:
+            # This very task in this very process, run again (a retry): the earlier attempt is over.
+            reason = "its task is running again in the same process"
         if reason and _interrupt(run, reason):
             interrupted.append(run)
     return interrupted

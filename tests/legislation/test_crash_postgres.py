@@ -64,7 +64,7 @@ def test_terminated_backend_interrupts_the_run_and_the_task_retries_to_completio
     assert (rerun.status, rerun.failed, rerun.inserted + rerun.unchanged) == (ImportRunStatus.SUCCEEDED, 0, BILLS)
     assert rerun.unchanged == killed.inserted
     assert_consistent(BILLS)
-    assert waited < 60  # the retry's 5 s countdown and the import: never the visibility timeout
+    assert waited < 60  # the retry's 10 s countdown and the import: never the visibility timeout
     print(
         f"\npostgres terminate: run marked in {marked:.1f} s with {killed.inserted} of {BILLS} committed;"
         f" retried and done {waited:.1f} s after the kill ({rerun.inserted} inserted, {rerun.unchanged} unchanged)"

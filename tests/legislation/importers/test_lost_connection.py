@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import DatabaseError
+from django.utils import timezone
 
-from legislation.importers import import_files
+from legislation.importers import import_files, runs
 from legislation.importers.runs import import_runs_abandon, worker_identity
 from legislation.models import Bill, ImportRun, ImportRunStatus, StageChange
 from legislation.services import jurisdictions_seed
@@ -51,3 +52,19 @@ def test_abandon_marks_this_process_runs_interrupted_on_a_new_connection() -> No
     other.refresh_from_db()
     assert (mine.status, mine.inserted, other.status) == (ImportRunStatus.INTERRUPTED, 1000, ImportRunStatus.RUNNING)
     assert "database connection lost" in mine.note
+
+
+def test_a_retry_in_the_same_process_closes_the_task_s_earlier_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first attempt could not mark its run (the database was still away); the process is alive, so only the
+    # identity tells it is over: the same host, pid and task id are importing again.
+    monkeypatch.setattr(runs, "worker_identity", lambda: "vm:1 task abc")
+    beat = timezone.now()
+    earlier = ImportRun.objects.create(
+        source="openstates", scope="s", worker="vm:1 task abc", inserted=1000, heartbeat_at=beat
+    )
+    other = ImportRun.objects.create(source="openstates", scope="s", worker="vm:1 task other", heartbeat_at=beat)
+    assert [run.pk for run in runs.import_runs_interrupt(source="openstates", scope="s")] == [earlier.pk]
+    earlier.refresh_from_db()
+    other.refresh_from_db()
+    assert (earlier.status, earlier.inserted, other.status) == (ImportRunStatus.INTERRUPTED, 1000, "running")
+    assert "running again" in earlier.note
