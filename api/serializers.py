@@ -109,13 +109,10 @@ def progress_summary(counts: dict[str, int]) -> dict[str, int]:
 
 
 class ProgressSummaryMixin:
-    """`progress_summary` from the counts a list's view puts in the context (`progress_counts`, one grouped query),
-    or from the object's prefetched progress rows (a detail)."""
+    """`progress_summary` of a detail, from the object's prefetched progress rows (lists add theirs from one grouped
+    count: `api.views.ProgressSummaryListMixin`)."""
 
     def get_progress_summary(self, obj) -> dict[str, int]:
-        counts = self.context.get("progress_counts")
-        if counts is not None:
-            return progress_summary(counts.get(obj.pk, {}))
         return progress_summary(Counter(item.status for item in obj.progress.all()))
 
 
@@ -149,6 +146,29 @@ class RecommendationSerializer(ProgressSummaryMixin, serializers.ModelSerializer
     @extend_schema_field(ProgressSummarySerializer)
     def get_progress_summary(self, obj: Recommendation) -> dict[str, int]:
         return super().get_progress_summary(obj)
+
+
+# The recommendations list's rows (api/rows.py), in the order of RecommendationSerializer's fields but the summary
+# (views add it from `progress_counts`).
+RECOMMENDATION_LIST_COLUMNS: dict[str, Any] = {
+    **{name: name for name in ("id", "code")},
+    "report": "report__slug",
+    "audience": "audience__slug",
+    "parent": "parent_id",
+    **{
+        name: name
+        for name in (
+            "title",
+            "text",
+            "page",
+            "evidence_level",
+            "verified",
+            "sub_items_pending",
+            "order",
+            "links_count",
+        )
+    },
+}
 
 
 class RecommendationLinkSerializer(serializers.ModelSerializer):
@@ -222,6 +242,14 @@ class JurisdictionSerializer(ProgressSummaryMixin, serializers.ModelSerializer):
     @extend_schema_field(ProgressSummarySerializer)
     def get_progress_summary(self, obj: Jurisdiction) -> dict[str, int]:
         return super().get_progress_summary(obj)
+
+
+# The jurisdictions list's rows (api/rows.py), in the order of JurisdictionSerializer's fields but the summary.
+JURISDICTION_LIST_COLUMNS: dict[str, Any] = {
+    **{name: name for name in ("id", "code", "name", "kind", "ocd_id")},
+    "parent": "parent__code",
+    **{name: name for name in ("unicameral", "carries_over")},
+}
 
 
 class JurisdictionProgressSerializer(serializers.ModelSerializer):
@@ -711,6 +739,30 @@ class ProgressSerializer(ReviewFieldsMixin, serializers.ModelSerializer):
         if not self.context.get("sees_unreviewed"):
             data.update(dict.fromkeys(PROPOSAL_FIELDS))
         return data
+
+
+# The progress list's rows (api/rows.py), in the order of ProgressSerializer's fields.
+PROGRESS_LIST_COLUMNS: dict[str, Any] = {
+    "id": "id",
+    "recommendation": "recommendation_id",
+    "recommendation_code": "recommendation__code",
+    "jurisdiction": "jurisdiction__code",
+    "status": "status",
+    "basis": "basis",
+    "computed_status": "computed_status",
+    "reason": "reason",
+    "evidence_url": "evidence_url",
+    "updated_at": "updated_at",
+    "proposed_status": "proposed_status",
+    "proposed_reason": "proposed_reason",
+    "proposed_evidence_url": "proposed_evidence_url",
+    "review_status": "review_status",
+    "submitted_by": "submitted_by__username",
+    "submitted_at": "submitted_at",
+    "reviewed_by": "reviewed_by__username",
+    "reviewed_at": "reviewed_at",
+    "review_note": "review_note",
+}
 
 
 class ProgressReviewSerializer(serializers.Serializer):

@@ -157,6 +157,18 @@ class RowsListMixin:
         return self.get_paginated_response(self.list_rows(rows))
 
 
+class ProgressSummaryListMixin(RowsListMixin):
+    """Rows with each one's `progress_summary`, from one grouped count (`progress_counts`, by `summary_by`)."""
+
+    summary_by: str
+
+    def list_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        counts = progress_counts(by=self.summary_by)
+        for row in rows:
+            row["progress_summary"] = serializers.progress_summary(counts.get(row["id"], {}))
+        return rows
+
+
 class ReadOnly(permissions.BasePermission):
     """Views without a model: anyone may read, nobody may write."""
 
@@ -195,8 +207,10 @@ class AudienceViewSet(ReadOnlyViewSet):
         summary="A recommendation, with its links and its progress per jurisdiction",
     ),
 )
-class RecommendationViewSet(ReadOnlyViewSet):
+class RecommendationViewSet(ProgressSummaryListMixin, ReadOnlyViewSet):
     filterset_class = RecommendationFilter
+    list_columns = serializers.RECOMMENDATION_LIST_COLUMNS
+    summary_by = "recommendation"
 
     def get_queryset(self) -> QuerySet:
         return recommendation_list(detail=self.action == "retrieve").order_by("audience__order", "order", "id")
@@ -205,12 +219,6 @@ class RecommendationViewSet(ReadOnlyViewSet):
         if self.action == "retrieve":
             return serializers.RecommendationDetailSerializer
         return serializers.RecommendationSerializer
-
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
-        if self.action == "list":
-            context["progress_counts"] = progress_counts(by="recommendation")
-        return context
 
 
 @extend_schema_view(
@@ -221,9 +229,11 @@ class RecommendationViewSet(ReadOnlyViewSet):
     ),
     retrieve=extend_schema(summary="A jurisdiction, with its progress per recommendation"),
 )
-class JurisdictionViewSet(ReadOnlyViewSet):
+class JurisdictionViewSet(ProgressSummaryListMixin, ReadOnlyViewSet):
     serializer_class = serializers.JurisdictionSerializer
     filterset_class = JurisdictionFilter
+    list_columns = serializers.JURISDICTION_LIST_COLUMNS
+    summary_by = "jurisdiction"
 
     def get_queryset(self) -> QuerySet:
         queryset = Jurisdiction.objects.select_related("parent").order_by("name", "id")
@@ -235,12 +245,6 @@ class JurisdictionViewSet(ReadOnlyViewSet):
         if self.action == "retrieve":
             return serializers.JurisdictionDetailSerializer
         return serializers.JurisdictionSerializer
-
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
-        if self.action == "list":
-            context["progress_counts"] = progress_counts(by="jurisdiction")
-        return context
 
 
 # --- Bills ------------------------------------------------------------------------------------------------------
@@ -764,6 +768,7 @@ REVIEW_DESCRIPTION = (
 )
 class ProgressViewSet(
     ReviewedMixin,
+    RowsListMixin,
     CachedReadsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -774,9 +779,17 @@ class ProgressViewSet(
     detail_serializer_class = serializers.ProgressSerializer
     filterset_class = ProgressFilter
     review_model = Progress
+    list_columns = serializers.PROGRESS_LIST_COLUMNS
+    list_datetimes = ("updated_at", *serializers.REVIEW_DATETIMES)
 
     def get_queryset(self) -> QuerySet:
         return progress_list()
+
+    def list_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not self.sees_unreviewed():  # as ProgressSerializer: proposals are shown to staff only
+            for row in rows:
+                row.update(dict.fromkeys(serializers.PROPOSAL_FIELDS))
+        return rows
 
     def _reviewed(self, progress: Progress, code: int) -> Response:
         data = serializers.ProgressSerializer(

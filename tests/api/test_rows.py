@@ -15,7 +15,7 @@ from recommendations.models import BillLink, Progress
 from recommendations.services import bill_link_create, review
 from tests.api.conftest import client_for
 from tests.api.test_query_budgets import make
-from tests.factories import UserFactory
+from tests.factories import JurisdictionFactory, RecommendationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,17 @@ URLS = [
     "/api/v1/links/?stage=in_committee&review_status=pending",
     "/api/v1/links/?page=9",
     "/api/v1/links/?effect=bogus",
+    "/api/v1/progress/",
+    "/api/v1/progress/?page_size=2&page=2",
+    "/api/v1/progress/?status=achieved&ordering=-updated_at",
+    "/api/v1/progress/?review_status=pending",
+    "/api/v1/progress/?basis=bogus",
+    "/api/v1/recommendations/",
+    "/api/v1/recommendations/?top_level=false&page_size=2",
+    "/api/v1/recommendations/?code=T-2",
+    "/api/v1/jurisdictions/",
+    "/api/v1/jurisdictions/?kind=state&page_size=2&page=2",
+    "/api/v1/jurisdictions/?parent=j1",
     "/api/v1/changes/",
     "/api/v1/changes/?kind=stage&page_size=2",
     "/api/v1/changes/?kind=progress,measure",
@@ -62,6 +73,10 @@ def rows_world(admin):
         recommendation=last.recommendation, bill=first.bill, effect="related", rationale="Waits.", user=admin
     )
     link = first
+    RecommendationFactory(
+        parent=first.recommendation, audience=first.recommendation.audience, code="T-1.a", page="12", verified=True
+    )
+    JurisdictionFactory(code="j1-county", kind="county", parent=first.bill.jurisdiction, ocd_id="")
     BillLink.objects.filter(pk=link.pk).update(created_at=datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC))
     for index, change in enumerate(StageChange.objects.order_by("id")):
         StageChange.objects.filter(pk=change.pk).update(
