@@ -198,6 +198,8 @@ class Measure(Reviewed):
 
     class Meta:
         ordering = ["jurisdiction", "-date", "title"]
+        # The API's `ordering=date` (with its id tiebreak) reads this index in order; `updated_at` has its own.
+        indexes = [models.Index(fields=["date", "id"], name="measure_date_order")]
         permissions = [("review_measure", "Can approve or reject measures")]
         constraints = [
             models.UniqueConstraint(fields=["jurisdiction", "kind", "title"], name="unique_measure_per_jurisdiction")
@@ -251,6 +253,8 @@ class BillLink(Reviewed):
     class Meta:
         ordering = ["recommendation", "bill", "measure"]
         permissions = [("review_billlink", "Can approve or reject links")]
+        # The API's `ordering=created_at` (with its id tiebreak) reads this index in order.
+        indexes = [models.Index(fields=["created_at", "id"], name="billlink_created_at_order")]
         constraints = [
             models.UniqueConstraint(fields=["recommendation", "bill"], name="unique_link_per_recommendation_bill"),
             models.UniqueConstraint(
