@@ -212,3 +212,10 @@ def test_a_total_is_counted_once_per_data_version(bills, settings):
     assert "count(*)" in statement("/api/v1/bills/?jurisdiction=ny&page_size=5&page=2")
     Bill.objects.filter(jurisdiction__code="ca").first().save()  # a change: every cached total is dropped
     assert "count(*)" in statement("/api/v1/bills/?jurisdiction=ca&page_size=5&page=3")
+
+
+def test_legiscan_rows_are_credited_on_the_general_path_and_in_bulk(bills):
+    client = client_for(None)
+    assert "CC BY 4.0" in client.get("/api/v1/bills/bulk/?page_size=3")["X-Attribution"]  # holds bills[0]
+    assert "CC BY 4.0" in client.get("/api/v1/bills/?identifier=AB%201&jurisdiction=ca&session=2024")["X-Attribution"]
+    assert not client.get("/api/v1/bills/?identifier=SB%202&jurisdiction=ca&session=2024").has_header("X-Attribution")
