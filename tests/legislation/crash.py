@@ -229,12 +229,13 @@ def send_task(broker_url: str, name: str, *args: Any) -> None:
 def terminating_insert(table: str, *, when: str = "true") -> Iterator[None]:
     """A trigger that terminates the backend inserting into ``table`` (once ``when``, an SQL condition, holds), in
     the middle of the statement: the connection is lost inside a chunk's write, as when an administrator, a restart
-    or a failover terminates a busy backend. Dropped on exit."""
+    or a failover terminates a busy backend. It fires only on this test's connection (a session setting), so a
+    trigger left behind by a test killed half-way harms no other connection; dropped on exit."""
     drop = f"DROP TRIGGER IF EXISTS crash_test_terminate ON {table}; DROP FUNCTION IF EXISTS crash_test_terminate();"
     create = f"""
     CREATE FUNCTION crash_test_terminate() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF {when} THEN
+        IF current_setting('crash_test.terminate', true) = 'on' AND ({when}) THEN
             PERFORM pg_terminate_backend(pg_backend_pid());
         END IF;
         RETURN NULL;
@@ -243,7 +244,7 @@ def terminating_insert(table: str, *, when: str = "true") -> Iterator[None]:
         FOR EACH STATEMENT EXECUTE FUNCTION crash_test_terminate();
     """
     with connection.cursor() as cursor:
-        cursor.execute(drop + create)
+        cursor.execute(drop + create + "SET crash_test.terminate = 'on';")
     try:
         yield
     finally:
