@@ -158,6 +158,16 @@ def rerun_done(first: ImportRun) -> ImportRun | None:
     )
 
 
+def backends_terminate() -> int:
+    """Terminate every other client connection to the test database (the worker's: its main process and child)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        return cursor.fetchone()[0]
+
+
 class RedisServer:
     """A redis-server of the test's own on ``port``, which it may stop and start again (never the shared one)."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.db import connection
 
 from legislation.models import ImportRun, ImportRunStatus, StageChange
 from legislation.services import jurisdictions_seed
@@ -21,6 +20,7 @@ from tracker.celery import app
 from .crash import (  # noqa: F401 - worker_factory is a fixture
     BILLS,
     assert_consistent,
+    backends_terminate,
     bulk_zip,
     rerun_done,
     running_with_a_chunk,
@@ -30,16 +30,6 @@ from .crash import (  # noqa: F401 - worker_factory is a fixture
 )
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def backends_terminate() -> int:
-    """Terminate every other client connection to the test database (the worker's: its main process and child)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        )
-        return cursor.fetchone()[0]
 
 
 def test_terminated_backend_interrupts_the_run_and_the_task_retries_to_completion(tmp_path, worker_factory):  # noqa: F811

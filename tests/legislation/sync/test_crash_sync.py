@@ -1,6 +1,6 @@
 """A sync on a real worker through crashes (docs/RELIABILITY.md, "Crashes"): killed mid-scope, the redelivered task
 takes its own scope lock over at once instead of finding it busy for the lock's lifetime, the killed run is marked
-interrupted, and the bill is updated once; and Redis restarted under it."""
+interrupted, and the bill is updated once; Redis restarted under it; its PostgreSQL connections terminated."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from legislation.services import jurisdictions_seed
 from tracker.celery import app
 
 from ..crash import (  # noqa: F401 - worker_factory and redis_server are fixtures
+    backends_terminate,
     pool_child,
     redis_server,
     send_task,
@@ -106,3 +107,37 @@ def test_sync_outlives_a_redis_restart_and_the_worker_reconnects(fake, transacti
     assert second.status == ImportRunStatus.SUCCEEDED, second.errors
     assert BillAction.objects.filter(bill=bill, description="Synced once").count() == 1
     print(f"\nsync across a Redis restart: succeeded; the next sync done {time.monotonic() - started:.1f} s after")
+
+
+def test_sync_whose_database_connection_is_terminated_retries_and_completes(fake, transactional_db, worker_factory):  # noqa: F811
+    """The worker's PostgreSQL connections terminated while the sync waits on a slow source: the run ends
+    `interrupted`, the task retries by itself, and the bill is updated once."""
+    jurisdictions_seed()
+    import_files(source="openstates", paths=demo_bill_files(), scope="demo")
+    bill = Bill.objects.get(jurisdiction__code="ca", identifier="AB 701")
+    Bill.objects.filter(pk=bill.pk).update(stage=Stage.IN_COMMITTEE)
+    touch(fake.openstates_bill("AB 701", "ca"), datetime.now(UTC) - timedelta(hours=1), action="Synced once")
+    fake.fail("openstates", "slow", delay=3)
+    worker_factory.append(
+        start_worker(
+            OPENSTATES_BASE_URL=f"{fake.url}/openstates", OPENSTATES_API_KEY=OPENSTATES_KEY, LEGISCAN_API_KEY=""
+        )
+    )
+    app.send_task("legislation.sync_scope", args=["openstates", "ca", [bill.pk]])
+    killed = wait_for(
+        lambda: ImportRun.objects.filter(scope="sync:ca", status=ImportRunStatus.RUNNING).first(), 60, "the sync"
+    )
+    time.sleep(1)  # inside the slow request
+    assert backends_terminate() >= 1
+    started = time.monotonic()
+    rerun = wait_for(
+        lambda: ImportRun.objects.filter(pk__gt=killed.pk, scope="sync:ca", finished_at__isnull=False).first(),
+        60,
+        "the retried sync",
+    )
+    waited = time.monotonic() - started
+    killed.refresh_from_db()
+    assert (killed.status, killed.updated, killed.failed) == (ImportRunStatus.INTERRUPTED, 0, 0), killed.errors
+    assert (rerun.status, rerun.updated) == (ImportRunStatus.SUCCEEDED, 1), rerun.errors
+    assert BillAction.objects.filter(bill=bill, description="Synced once").count() == 1
+    print(f"\nsync database terminate: retried and done {waited:.1f} s after")
