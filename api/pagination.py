@@ -143,7 +143,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_paginated_response_schema(self, schema: dict) -> dict:
         result = super().get_paginated_response_schema(schema)
         result["required"] = ["count", "next", "previous", "results"]
-        result["properties"]["count"]["description"] = "Number of results over all pages."
+        result["properties"]["count"]["description"] = (
+            "Number of results over all pages. Counted once per data version and filter, then reused by the "
+            "filter's other pages: exact for the data the pages show, it may lag an import still running by as "
+            "much as cached pages do."
+        )
         result["properties"]["next"]["description"] = "URL of the next page; null on the last one."
         result["properties"]["previous"]["description"] = "URL of the previous page; null on the first one."
         return result
