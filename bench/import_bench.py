@@ -88,6 +88,7 @@ ORGS = {
     "upper": {"id": "ocd-organization/upper", "name": "Senate", "classification": "upper"},
 }
 LOAD: list[str] = []
+BLOCKS = "(shared buffers)"  # a key of table_writes that is no table
 TARGETS = {"first_seconds": 20.0, "unchanged_seconds": 3.0, "peak_mb": 300.0, "ohio_seconds": 3.0}
 SLICE = 50_000  # bills a slice of the first import; the targets are set for this many
 MAX_GROWTH = 1.10  # time a bill at N bills over the time a bill at 50,000
@@ -237,7 +238,11 @@ def table_writes() -> dict[str, tuple[int, int, int]]:
     with connection.cursor() as cursor:  # a new statement: the flush happened at the end of the last one
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute("SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables")
-        return {name: (ins, upd, dele) for name, ins, upd, dele in cursor.fetchall()}
+        writes = {name: (ins, upd, dele) for name, ins, upd, dele in cursor.fetchall()}
+        # Blocks PostgreSQL had to read into shared buffers (from the OS) and blocks it found there, whole database.
+        cursor.execute("SELECT blks_read, blks_hit FROM pg_stat_database WHERE datname = current_database()")
+        writes[BLOCKS] = (*cursor.fetchone(), 0)
+        return writes
 
 
 @dataclass
@@ -251,6 +256,7 @@ class Pass:
     run_rows: tuple[int, int, int]
     peak_mb: float
     summary: str
+    blocks: tuple[int, int] = (0, 0)  # (read into shared buffers, found there) during the pass
 
     @property
     def written(self) -> int:
@@ -279,8 +285,9 @@ def measure(name: str, bills: int, action) -> Pass:
         for table in after
     }
     run_rows = delta.pop("legislation_importrun", (0, 0, 0))
+    blocks = delta.pop(BLOCKS)[:2]
     rows = {table: values for table, values in delta.items() if any(values)}
-    return Pass(name, bills, seconds, cpu_seconds, server, rows, run_rows, peak, summary_line(run))
+    return Pass(name, bills, seconds, cpu_seconds, server, rows, run_rows, peak, summary_line(run), blocks)
 
 
 def copy_baseline() -> tuple[float, int]:
@@ -331,6 +338,11 @@ def report(passes: list[Pass], copy_seconds: float, copy_rows: int) -> list[str]
             f"{item.written:>14,}"
             f"{item.peak_mb:>9.0f}{item.seconds / copy_seconds:>8.1f}  {item.summary}"
         )
+    print("\nshared buffers: blocks read from the OS a bill (misses), and their share of the blocks used:")
+    for item in passes:
+        read, hit = item.blocks
+        share = read / (read + hit) if read + hit else 0
+        print(f"  {item.name}: {read / item.bills:.2f} a bill, {share:.1%} of {read + hit:,}")
     print("\nrows written per table (inserted/updated/deleted); each pass also logs one ImportRun (1 ins + 1 upd):")
     for item in passes:
         tables = ", ".join(f"{t.removeprefix('legislation_')} {i}/{u}/{d}" for t, (i, u, d) in item.rows.items())
@@ -463,6 +475,7 @@ def main() -> int:
             (0, 0, 0),
             max(item.peak_mb for item in slices),
             slices[0].summary if len(slices) == 1 else f"{len(slices)} slices",
+            (sum(item.blocks[0] for item in slices), sum(item.blocks[1] for item in slices)),
         )
         if len(slices) == 1:
             del passes["slice 1"]
