@@ -183,20 +183,27 @@ class BillListPage:
 
 
 def bill_list_page(
-    columns: dict[str, str], conditions: SqlConditions, *, limit: int, offset: int, counted: bool = True
+    columns: dict[str, str],
+    conditions: SqlConditions,
+    *,
+    limit: int,
+    offset: int,
+    counted: bool = True,
+    prepare: bool | None = None,
 ) -> BillListPage:
     """One page of the bills that meet `conditions`, in their order (`conditions.order`, or the API's: jurisdiction,
     session, identifier, id), as dicts of `columns` (output name -> ORM path), with the total (unless not
     `counted`: a caller that knows it), in one statement.
 
     PostgreSQL only: a prepared statement (planned once per connection and set of conditions), unless a condition
-    is best planned for its values (a search). It returns what the ORM returns for the same page (the API's tests
-    compare them), at a fraction of the cost.
+    is best planned for its values (a search), or as `prepare` says (a caller that knows the search matches few
+    rows). It returns what the ORM returns for the same page (the API's tests compare them), at a fraction of the
+    cost.
     """
     sql = _bill_page_sql(tuple(columns.values()), conditions.sql, conditions.order, counted=counted)
     names = list(columns)
     params = (*conditions.params, *(conditions.params if counted else ()), limit, offset, Source.LEGISCAN.value)
-    if conditions.prepare:
+    if conditions.prepare if prepare is None else prepare:
         rows = fetch_prepared(sql, params)
     else:  # planned for its values (SqlConditions.prepare)
         with connection.cursor() as cursor:

@@ -219,3 +219,22 @@ def test_legiscan_rows_are_credited_on_the_general_path_and_in_bulk(bills):
     assert "CC BY 4.0" in client.get("/api/v1/bills/bulk/?page_size=3")["X-Attribution"]  # holds bills[0]
     assert "CC BY 4.0" in client.get("/api/v1/bills/?identifier=AB%201&jurisdiction=ca&session=2024")["X-Attribution"]
     assert not client.get("/api/v1/bills/?identifier=SB%202&jurisdiction=ca&session=2024").has_header("X-Attribution")
+
+
+def test_a_search_known_to_match_few_bills_runs_prepared(bills, settings):
+    """A search is planned for its words until its total is known; one known to match few bills then runs as a
+    prepared statement (read by the index, not planned again)."""
+    settings.API_COUNT_CACHE_SECONDS = 60
+    client, url = client_for(None), "/api/v1/bills/?q=controlled&jurisdiction=ny&page_size=5"
+
+    def prepared_searches() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%websearch_to_tsquery%%'"
+            )
+            return cursor.fetchone()[0]
+
+    assert client.get(url).json()["count"] == 12
+    assert prepared_searches() == 0  # its total was not known: planned for its words
+    assert client.get(f"{url}&page=2").json()["count"] == 12
+    assert prepared_searches() == 1
