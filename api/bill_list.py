@@ -6,9 +6,10 @@ database spends about 1 ms running the query. Most requests filter by jurisdicti
 stage, dates and text, in the default order or one `ordering`, and `bill_page()` answers those in about 1 ms:
 
 - `FilterSet.sql_conditions` cleans the parameters with the same FilterSet's form fields and turns their values
-  into SQL (the search `q` as `bill_search`'s condition, `ordering` as ORDER BY terms with the same tiebreak); an
-  invalid value (the general path answers the 400) or a filter that is more than that (`identifier`, links) sends
-  the request to the general path;
+  into SQL (the search `q` as `bill_search`'s condition, `ordering` as ORDER BY terms with the same tiebreak, the
+  link filters `recommendation`, `audience` and `effect` as the ORM's own subquery on the links, see
+  `TrackedBillFilter.sql_conditions`); an invalid value (the general path answers the 400) or a filter that is more
+  than that (`identifier`) sends the request to the general path;
 - `legislation.selectors.bill_list_page` runs one statement, prepared (planned once per connection) unless it
   searches (a search is planned for its words), that returns the page, whether any row has LegiScan data, and the
   total when it is not known yet: a filter's total is counted once per data version (`api.cache.count_get`), as

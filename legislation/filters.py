@@ -93,8 +93,8 @@ class FilterSet(django_filters.FilterSet):
         translates when django-filter would apply it as `field_name__lookup=value`: its class keeps the standard
         `filter()`, it has no `method`, is not `exclude` or `distinct`, its lookup is in SQL_LOOKUPS and its field
         is in `columns`. An ordering (`StableOrderingFilter`) gives its ORDER BY terms, and a filter with a method
-        translates when the FilterSet has a `sql_<name>` for it (the full-text search `q`). Anything else (link
-        conditions) gives None.
+        translates when the FilterSet has a `sql_<name>` for it (the full-text search `q`; a subclass may add
+        conditions of its own, as TrackedBillFilter adds the link filters). Anything else gives None.
         """
         fields = cls._form_fields()
         conditions, params, order, prepare = [], [], (), True

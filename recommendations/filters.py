@@ -6,9 +6,15 @@ legislation/filters.py, so that the legislation app never depends on this one.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
 import django_filters
 from django import forms
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import QueryDict
 
 from legislation.choices import Stage
 from legislation.filters import (
@@ -17,6 +23,7 @@ from legislation.filters import (
     DateTimeFilter,
     FilterSet,
     ListFilter,
+    SqlConditions,
     StableOrderingFilter,
     jurisdiction_codes,
 )
@@ -82,9 +89,9 @@ class TrackedBillFilter(BillFilter):
 
     filter_audience = filter_link = filter_recommendation
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
+    @staticmethod
+    def _link_conditions(data: Mapping[str, Any]) -> Q:
+        """What a link must satisfy, from cleaned values: every condition on one same link."""
         conditions = Q()
         if data.get("recommendation"):
             conditions &= recommendation_q(data["recommendation"], "recommendation__")
@@ -92,9 +99,50 @@ class TrackedBillFilter(BillFilter):
             conditions &= Q(recommendation__audience__slug__in=data["audience"])
         if data.get("effect"):
             conditions &= Q(effect__in=data["effect"])
+        return conditions
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        conditions = self._link_conditions(self.form.cleaned_data)
         if not conditions:
             return queryset
         return queryset.filter(Exists(BillLink.objects.filter(conditions, bill=OuterRef("pk"))))
+
+    # The link filters in SQL, for the bills list's prepared statement (FilterSet.sql_conditions): each one alone
+    # adds nothing there; `sql_conditions` below adds them together, as one condition on the links.
+    @staticmethod
+    def sql_recommendation(value: list[str], columns: Mapping[str, str]) -> tuple[str, tuple]:
+        return "", ()
+
+    sql_audience = sql_effect = sql_recommendation
+
+    @classmethod
+    def sql_conditions(cls, data: QueryDict, columns: Mapping[str, str]) -> SqlConditions | None:
+        """The bill conditions of BillFilter, and the link conditions as the SQL the ORM compiles for
+        `filter_queryset`'s subquery (the same query, so the same bills): the bill's id among the bills of the links
+        that satisfy them all."""
+        conditions = super().sql_conditions(data, columns)
+        if conditions is None or "id" not in columns:
+            return conditions
+        fields = cls._form_fields()
+        cleaned = {}
+        for name in ("recommendation", "audience", "effect"):
+            if name in data:  # valid: super() cleaned it already
+                cleaned[name] = fields[name].clean(fields[name].widget.value_from_datadict(data, {}, name))
+        link_conditions = cls._link_conditions(cleaned)
+        if not link_conditions:
+            return conditions
+        links = BillLink.objects.filter(link_conditions, bill__isnull=False).order_by().values("bill_id")
+        try:
+            sql, params = links.query.sql_with_params()
+        except EmptyResultSet:  # ids past 64 bits and no code: no link can match
+            sql, params = "", ()
+        condition = f"{columns['id']} IN ({sql})" if sql else "FALSE"
+        return dataclasses.replace(
+            conditions,
+            sql=" AND ".join(part for part in (conditions.sql, condition) if part and part != "TRUE"),
+            params=(*conditions.params, *params),
+        )
 
 
 class RecommendationFilter(FilterSet):

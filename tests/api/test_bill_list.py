@@ -14,8 +14,18 @@ from api.bill_list import bill_page
 from api.cache import CACHED_HEADERS
 from legislation.choices import Source, Stage
 from legislation.models import Bill, BillExternalId
+from recommendations.models import BillLink, Effect, Measure, MeasureKind, MeasureStatus
 from tests.api.conftest import client_for
-from tests.factories import BillFactory, BillLinkFactory, JurisdictionFactory, LegislativeSessionFactory
+from tests.factories import (
+    AudienceFactory,
+    BillFactory,
+    BillLinkFactory,
+    JurisdictionFactory,
+    LegislativeSessionFactory,
+    RecommendationFactory,
+)
+
+EFFECTS = list(Effect)
 
 pytestmark = pytest.mark.django_db
 
@@ -65,11 +75,9 @@ LEAN = [
 # Filters only the general path takes, and invalid values (its 400s and 404s).
 GENERAL = [
     "identifier=AB%201",
-    "recommendation=1",
-    "audience=police-and-prosecutors",
-    "effect=advances",
     "ordering=bogus",
-    "q=fentanyl&effect=advances",
+    "recommendation=" + "9" * 21,  # longer than a code can be: a 400
+    "recommendation=PM-1&effect=bogus",
     "page=last&page_size=5",
     "page=99",
     "page=0",
@@ -148,6 +156,75 @@ def test_other_filters_and_bad_values_go_to_the_general_path(bills, monkeypatch,
     given = answer(client_for(None), query)
     general_path(monkeypatch)
     assert given == answer(client_for(None), query)
+
+
+# The link filters (each condition on one same link), alone, together and with the bill filters.
+LINKED = [
+    "recommendation={pm1}",
+    "recommendation=PM-1",
+    "recommendation=PM-1,{pp1}",
+    "recommendation=PM-1&effect=regresses",  # a bill linked to PM-1 (advances) and PP-1 (regresses): not it
+    "recommendation=PP-1&effect=regresses",
+    "audience=police",
+    "audience=police,policymakers&stage=enacted,vetoed,introduced",
+    "effect=advances",
+    "effect=advances,related&ordering=-latest_action_date&page=2&page_size=2",
+    "q=controlled&effect=advances",
+    "recommendation=" + "9" * 19,  # past 64 bits, not a code: no link matches
+    "recommendation=NOPE",
+    "audience=nobody",
+]
+
+
+@pytest.fixture
+def links(bills):
+    police = AudienceFactory(slug="police")
+    policymakers = AudienceFactory(slug="policymakers", report=police.report)
+    pm1 = RecommendationFactory(code="PM-1", audience=policymakers, report=police.report)
+    pp1 = RecommendationFactory(code="PP-1", audience=police, report=police.report)
+    for index, bill in enumerate(bills[1:16]):
+        BillLinkFactory(bill=bill, recommendation=pm1 if index % 2 else pp1, effect=EFFECTS[index % len(EFFECTS)])
+    BillLinkFactory(bill=bills[2], recommendation=pp1, effect=Effect.REGRESSES)
+    measure = Measure.objects.create(
+        jurisdiction=bills[0].jurisdiction,
+        kind=MeasureKind.PROSECUTOR_POLICY,
+        title="A charging memo",
+        status=MeasureStatus.IN_EFFECT,
+        url="https://example.org/memo",
+    )
+    BillLinkFactory(bill=None, measure=measure, recommendation=pm1, effect=Effect.REGRESSES)
+    return {"pm1": pm1.pk, "pp1": pp1.pk}
+
+
+@pytest.mark.parametrize("query", LINKED)
+def test_link_filters_through_the_prepared_statement_answer_as_the_general_path(
+    links, editor, monkeypatch, query
+):
+    query = query.format(**links)
+    assert bill_page(QueryDict(query), f"http://testserver/api/v1/bills/?{query}") is not None
+    anonymous = answer(client_for(None), query)
+    signed_in = answer(client_for(editor), query)
+    general_path(monkeypatch)
+    assert anonymous[0] == 200
+    assert anonymous == answer(client_for(None), query)
+    assert signed_in == answer(client_for(editor), query)
+
+
+def test_link_filters_find_the_bills_of_one_same_link(links):
+    def identifiers(query: str) -> list[str]:
+        return [row["id"] for row in client_for(None).get(f"/api/v1/bills/?{query}").json()["results"]]
+
+    pm1 = identifiers("recommendation=PM-1&page_size=100")
+    regressing = identifiers("effect=regresses&page_size=100")
+    assert pm1
+    assert regressing
+    both = identifiers("recommendation=PM-1&effect=regresses&page_size=100")
+    assert set(both) < set(pm1) & set(regressing)  # bills[2] regresses PP-1 and is linked to PM-1 otherwise
+    expected = {
+        link.bill_id
+        for link in BillLink.objects.filter(recommendation__code="PM-1", effect=Effect.REGRESSES, bill__isnull=False)
+    }
+    assert set(both) == expected
 
 
 def test_bad_values_are_400s_naming_the_parameter(bills):

@@ -65,9 +65,23 @@ def test_an_ordering_is_written_as_django_orders_with_its_tiebreak():
     assert conditions("ordering=,").order == ()
 
 
-@pytest.mark.parametrize("query", ["recommendation=PM-1", "audience=researchers", "effect=advances"])
-def test_link_conditions_are_left_to_the_orm(query):
-    assert conditions(query, TrackedBillFilter) is None
+@pytest.mark.parametrize(
+    ("query", "params"),
+    [
+        ("recommendation=PM-1", ("PM-1",)),
+        ("audience=researchers", ("researchers",)),
+        ("effect=advances", ("advances",)),
+        ("stage=enacted&recommendation=PM-1&effect=advances,regresses", ("enacted", "PM-1", "advances", "regresses")),
+    ],
+)
+def test_link_conditions_are_one_subquery_on_the_links(query, params):
+    """Every link condition holds for one same link: one `IN (SELECT bill_id ...)`, compiled by the ORM from the
+    same conditions as `filter_queryset`, after the bill's own conditions."""
+    found = conditions(query, TrackedBillFilter)
+    assert found.params == params
+    assert found.sql.count(" IN (SELECT ") == 1
+    assert found.sql.count('"recommendations_billlink"."bill_id" IS NOT NULL') == 1
+    assert "ORDER BY" not in found.sql
 
 
 @pytest.mark.parametrize(
