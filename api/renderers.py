@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer
 from rest_framework.serializers import Serializer
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -109,3 +109,16 @@ def _columns(serializer: Serializer, prefix: str = "") -> Iterator[str]:
             yield from _columns(field, f"{prefix}{name}.")
         else:
             yield f"{prefix}{name}"
+
+
+class BrowsableRenderer(BrowsableAPIRenderer):
+    """DRF's browsable API (with DEBUG on only). Its template places two buttons with style attributes, which the
+    site's CSP (`style-src 'self'`) would block; its pages, like the API docs' (api/docs.py), allow inline styles,
+    never inline scripts."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping | None = None):
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response._csp_update = {"style-src": ["'unsafe-inline'"]}  # read by django-csp's middleware
+        return super().render(data, accepted_media_type, renderer_context)
+

@@ -24,7 +24,6 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -62,11 +61,11 @@ from .bill_list import bill_page
 from .cache import etag_for, lookup, response_key, store
 from .exports import export_path, exports_list
 from .pagination import CursorPagination, PageNumberPagination, positive_int_param
-from .renderers import CSVRenderer, ORJSONRenderer
+from .renderers import BrowsableRenderer, CSVRenderer, ORJSONRenderer
 from .rows import plain_rows
 from .selectors import freshness
 
-RENDERERS = [ORJSONRenderer, CSVRenderer, *([BrowsableAPIRenderer] if settings.DEBUG else [])]
+RENDERERS = [ORJSONRenderer, CSVRenderer, *([BrowsableRenderer] if settings.DEBUG else [])]
 CACHED_FORMATS = frozenset({"json", "csv"})
 
 
