@@ -57,6 +57,7 @@ class SessionState:
 IDENTIFIER_PREFERENCE = (Source.CONGRESS, Source.OPENSTATES, Source.LEGISCAN)
 
 _YEARS_IN_IDENTIFIER = re.compile(r"^((?:19|20)\d{2})(?:-?((?:19|20)\d{2}))?(?:[A-Za-z]\w*)?$")
+_YEARS_ENDING_NAME = re.compile(r"\(((?:19|20)\d{2})(?:\s*[-\u2013]\s*((?:19|20)\d{2}))?\)\s*$")
 
 
 def session_years(jurisdiction: str, record: SessionRecord) -> tuple[int | None, int | None]:
@@ -66,7 +67,9 @@ def session_years(jurisdiction: str, record: SessionRecord) -> tuple[int | None,
     2. a Congress's number: the nth Congress sits in 1787 + 2n and the year after (118: 2023-2024);
     3. the years of its start and end dates (Open States `/jurisdictions`);
     4. an identifier that is a year or two (Open States: ``2024``, ``20232024``, ``2023-2024``, ``2023RS``,
-       ``2024R1``); ordinals (``133``, ``191st``) say nothing and leave the years unknown.
+       ``2024R1``);
+    5. a name that ends with its year or years in parentheses (Open States: ``88th Legislature, 2nd Called Session
+       (2023)``, whose identifier ``882`` says nothing). Ordinals alone (``133``, ``191st``) leave the years unknown.
     """
     if record.year_start:
         return record.year_start, record.year_end or None
@@ -75,7 +78,7 @@ def session_years(jurisdiction: str, record: SessionRecord) -> tuple[int | None,
         return 1787 + 2 * congress, 1788 + 2 * congress
     if record.start_date:
         return record.start_date.year, record.end_date.year if record.end_date else None
-    match = _YEARS_IN_IDENTIFIER.match(record.identifier)
+    match = _YEARS_IN_IDENTIFIER.match(record.identifier) or _YEARS_ENDING_NAME.search(record.name or "")
     if match:
         first = int(match.group(1))
         return first, int(match.group(2)) if match.group(2) else first

@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 
 from legislation.importers.files import read_json
-from legislation.importers.sessions import sessions_import
+from legislation.importers.sessions import session_years, sessions_import
 from legislation.models import LegislativeSession
-from legislation.sources.records import ParseError
+from legislation.services import jurisdictions_seed
+from legislation.sources.records import ParseError, SessionRecord
 
 from .payloads import DEMO
 
@@ -91,3 +92,30 @@ def test_sessions_import_refuses_unknown_jurisdictions_and_writes_nothing() -> N
     with pytest.raises(ParseError, match="unknown jurisdictions zz"):
         sessions_import(payload=payload)
     assert not LegislativeSession.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "record", "years"),
+    [
+        ("tx", SessionRecord("882", "88th Legislature, 2nd Called Session (2023)"), (2023, 2023)),
+        ("ma", SessionRecord("191st", "191st Legislature (2019-2020)"), (2019, 2020)),
+        ("ma", SessionRecord("191st", "191st Legislature (2019\u20132020) "), (2019, 2020)),
+        ("oh", SessionRecord("133", "133rd General Assembly"), (None, None)),  # an ordinal alone says nothing
+        ("tx", SessionRecord("88", "88th Legislature (2023) extra"), (None, None)),  # years must end the name
+        ("ca", SessionRecord("20232024", "2023-2024 Regular Session (1999)"), (2023, 2024)),  # identifier first
+    ],
+)
+def test_session_years_from_the_identifier_or_a_name_ending_with_them(jurisdiction, record, years):
+    assert session_years(jurisdiction, record) == years
+
+
+@pytest.mark.django_db
+def test_a_special_session_named_by_its_year_is_over_when_that_year_is_past() -> None:
+    """Texas' 2nd called session of 2023 (identifier 882, no dates in the calendar) was shown as sitting three
+    years on."""
+    jurisdictions_seed()
+    sessions_import(payload=read_json(DEMO / "jurisdictions.json"))
+    special = LegislativeSession.objects.get(jurisdiction__code="tx", identifier="882")
+    assert (special.year_start, special.year_end) == (2023, 2023)
+    assert special.has_ended(date(2026, 11, 27))
+    assert not special.has_ended(date(2023, 12, 1))
