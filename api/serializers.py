@@ -151,23 +151,9 @@ class RecommendationSerializer(ProgressSummaryMixin, serializers.ModelSerializer
 # The recommendations list's rows (api/rows.py), in the order of RecommendationSerializer's fields but the summary
 # (views add it from `progress_counts`).
 RECOMMENDATION_LIST_COLUMNS: dict[str, Any] = {
-    **{name: name for name in ("id", "code")},
-    "report": "report__slug",
-    "audience": "audience__slug",
-    "parent": "parent_id",
-    **{
-        name: name
-        for name in (
-            "title",
-            "text",
-            "page",
-            "evidence_level",
-            "verified",
-            "sub_items_pending",
-            "order",
-            "links_count",
-        )
-    },
+    name: {"report": "report__slug", "audience": "audience__slug", "parent": "parent_id"}.get(name, name)
+    for name in RecommendationSerializer.Meta.fields
+    if name != "progress_summary"
 }
 
 
