@@ -446,6 +446,8 @@ class RecommendationBillSerializer(serializers.ModelSerializer):
 
 
 REVIEW_FIELDS = ["review_status", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at", "review_note"]
+# The review fields as list rows read them (api/rows.py): the people by username.
+REVIEW_COLUMNS = {name: f"{name}__username" if name.endswith("_by") else name for name in REVIEW_FIELDS}
 
 
 class ReviewFieldsMixin(serializers.Serializer):
@@ -528,12 +530,7 @@ LINK_LIST_COLUMNS: dict[str, Any] = {
     "rationale": "rationale",
     "evidence_url": "evidence_url",
     "created_at": "created_at",
-    "review_status": "review_status",
-    "submitted_by": "submitted_by__username",
-    "submitted_at": "submitted_at",
-    "reviewed_by": "reviewed_by__username",
-    "reviewed_at": "reviewed_at",
-    "review_note": "review_note",
+    **REVIEW_COLUMNS,
 }
 REVIEW_DATETIMES = ("submitted_at", "reviewed_at")
 
@@ -742,12 +739,7 @@ PROGRESS_LIST_COLUMNS: dict[str, Any] = {
     "proposed_status": "proposed_status",
     "proposed_reason": "proposed_reason",
     "proposed_evidence_url": "proposed_evidence_url",
-    "review_status": "review_status",
-    "submitted_by": "submitted_by__username",
-    "submitted_at": "submitted_at",
-    "reviewed_by": "reviewed_by__username",
-    "reviewed_at": "reviewed_at",
-    "review_note": "review_note",
+    **REVIEW_COLUMNS,
 }
 
 

@@ -575,6 +575,23 @@ def database_ready(database_url: str) -> bool:
         return False
 
 
+def production_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a server run under production settings on 127.0.0.1 (this bench and load_bench)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tracker.settings.production",
+        "DJANGO_SECRET_KEY": "benchmark-only-secret-key-benchmark-only-secret-key",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DATABASE_URL": database_url,
+        "DJANGO_CONN_MAX_AGE": "600",
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        **extra,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bills", type=int, default=50_000)
@@ -594,20 +611,12 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tracker.settings.production",
-        "DJANGO_SECRET_KEY": "benchmark-only-secret-key-benchmark-only-secret-key",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": args.database_url,
-        "DJANGO_CONN_MAX_AGE": "600",
-        "REDIS_URL": args.redis_url,
-        "CELERY_BROKER_URL": args.redis_url,
-        "API_THROTTLE_ANON": "100000000/min",  # measured, not limited: the throttle still counts every request
-        "BASELINE_DATABASE_URL": args.database_url,
-    }
+    env = production_env(
+        args.database_url,
+        args.redis_url,
+        API_THROTTLE_ANON="100000000/min",  # measured, not limited: the throttle still counts every request
+        BASELINE_DATABASE_URL=args.database_url,
+    )
     if args.lists:
         print(LIST_HEADER)
         return lists_table(args, env)

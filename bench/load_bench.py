@@ -122,19 +122,9 @@ def main() -> int:
     parser.add_argument("--reload", action="store_true", help="build the data set again")
     args = parser.parse_args()
 
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tracker.settings.production",
-        "DJANGO_SECRET_KEY": "benchmark-only-secret-key-benchmark-only-secret-key",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": args.database_url,
-        "DJANGO_CONN_MAX_AGE": "600",
-        "REDIS_URL": args.redis_url,
-        "CELERY_BROKER_URL": args.redis_url,
-        "TRACKER_VAR_DIR": tempfile.mkdtemp(prefix="load_bench_"),
-    }
+    env = api_bench.production_env(
+        args.database_url, args.redis_url, TRACKER_VAR_DIR=tempfile.mkdtemp(prefix="load_bench_")
+    )
     if not args.throttle:
         env["API_THROTTLE_ANON"] = "100000000/min"
     if args.reload or not api_bench.database_ready(args.database_url):

@@ -33,12 +33,19 @@ from .test_openstates_sync import touch
 pytestmark = pytest.mark.worker
 
 
-def test_killed_sync_is_redelivered_and_takes_its_own_lock_over(fake, transactional_db, worker_factory):  # noqa: F811
+def slow_sync_ready(fake) -> Bill:
+    """The demo's bills stored, California AB 701 pending and changed at the source ("Synced once"): the bill a
+    sync of the scope `openstates ca` updates. Each test then makes the source slow and starts its worker."""
     jurisdictions_seed()
     import_files(source="openstates", paths=demo_bill_files(), scope="demo")
     bill = Bill.objects.get(jurisdiction__code="ca", identifier="AB 701")
     Bill.objects.filter(pk=bill.pk).update(stage=Stage.IN_COMMITTEE)
     touch(fake.openstates_bill("AB 701", "ca"), datetime.now(UTC) - timedelta(hours=1), action="Synced once")
+    return bill
+
+
+def test_killed_sync_is_redelivered_and_takes_its_own_lock_over(fake, transactional_db, worker_factory):  # noqa: F811
+    bill = slow_sync_ready(fake)
     fake.fail("openstates", "slow", delay=4)  # the first list request hangs: the task is killed while waiting
     worker_factory.append(
         start_worker(
@@ -70,11 +77,7 @@ def test_sync_outlives_a_redis_restart_and_the_worker_reconnects(fake, transacti
     """Redis (the worker's broker and cache, a server of the test's own, nothing kept) stops while the sync waits on
     a slow source, with the scope lock held, and stays down while the sync writes: the lock's renewal, done inside
     the chunk's transaction, must not roll the bill back. Redis comes back empty; a second sync sent then runs."""
-    jurisdictions_seed()
-    import_files(source="openstates", paths=demo_bill_files(), scope="demo")
-    bill = Bill.objects.get(jurisdiction__code="ca", identifier="AB 701")
-    Bill.objects.filter(pk=bill.pk).update(stage=Stage.IN_COMMITTEE)
-    touch(fake.openstates_bill("AB 701", "ca"), datetime.now(UTC) - timedelta(hours=1), action="Synced once")
+    bill = slow_sync_ready(fake)
     fake.fail("openstates", "slow", delay=3)
     broker = redis_server.start().url(3)
     worker_factory.append(
@@ -112,11 +115,7 @@ def test_sync_outlives_a_redis_restart_and_the_worker_reconnects(fake, transacti
 def test_sync_whose_database_connection_is_terminated_retries_and_completes(fake, transactional_db, worker_factory):  # noqa: F811
     """The worker's PostgreSQL connections terminated while the sync waits on a slow source: the run ends
     `interrupted`, the task retries by itself, and the bill is updated once."""
-    jurisdictions_seed()
-    import_files(source="openstates", paths=demo_bill_files(), scope="demo")
-    bill = Bill.objects.get(jurisdiction__code="ca", identifier="AB 701")
-    Bill.objects.filter(pk=bill.pk).update(stage=Stage.IN_COMMITTEE)
-    touch(fake.openstates_bill("AB 701", "ca"), datetime.now(UTC) - timedelta(hours=1), action="Synced once")
+    bill = slow_sync_ready(fake)
     fake.fail("openstates", "slow", delay=3)
     worker_factory.append(
         start_worker(

@@ -10,14 +10,7 @@ from django.core.cache import cache
 from legislation.importers.runs import heartbeat
 from legislation.sync import ScopeBusy, scope_lock
 
-KEY = "sync:lock:openstates:sync:ca"
-
-
-@pytest.fixture(autouse=True)
-def clean_locks():
-    cache.delete(KEY)
-    yield
-    cache.delete(KEY)
+from .test_locks import KEY, clean_locks  # noqa: F401 - clean_locks is an autouse fixture
 
 
 def test_a_lock_the_cache_lost_is_taken_again_at_the_next_chunk():
