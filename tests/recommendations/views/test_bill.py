@@ -213,6 +213,16 @@ def test_bill_without_actions_links_or_changes_says_so(client, seeded):
     assert "The sources list no sponsors." in html
 
 
+def test_a_died_bill_says_when_and_why(client, seeded):
+    california = Jurisdiction.objects.get(code="ca")
+    session = LegislativeSessionFactory(
+        jurisdiction=california, identifier="20192020", end_date=datetime.date(2020, 11, 30)
+    )
+    bill = BillFactory(jurisdiction=california, session=session, identifier="AB 9", stage=Stage.DIED)
+    html = text_of(client.get(bill.get_absolute_url()))
+    assert "Died: its session (20192020 Regular Session) ended on 2020-11-30." in html
+
+
 def test_tables_come_as_csv(client, seeded):
     make_bill(actions=3, links=2)
     response = client.get(PATH, {"format": "csv", "table": "actions"})
