@@ -135,12 +135,13 @@ class ReadOnlyViewSet(CachedReadsMixin, viewsets.ReadOnlyModelViewSet):
 class RowsListMixin:
     """A list rendered from rows of `list_columns` (output name -> ORM path or expression, the serializer's fields
     in its order) rather than from model instances through the serializer, which stays its documentation (and
-    renders details): api/rows.py. `list_datetimes` are written as DRF writes times; `list_ids_first` see
-    `PageNumberPagination.paginate_values`."""
+    renders details): api/rows.py. `list_datetimes` are written as DRF writes times; `list_ids_first` and
+    `list_prepared` see `PageNumberPagination.paginate_values`."""
 
     list_columns: dict[str, Any]
     list_datetimes: tuple[str, ...] = ()
     list_ids_first = False
+    list_prepared = True  # their filters select rows of small tables: one plan serves every value
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return self.conditional(request, self._list_rows)
@@ -151,7 +152,9 @@ class RowsListMixin:
 
     def _list_rows(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
-        rows = self.paginator.paginate_values(queryset, self.list_columns, request, ids_first=self.list_ids_first)
+        rows = self.paginator.paginate_values(
+            queryset, self.list_columns, request, ids_first=self.list_ids_first, prepare=self.list_prepared
+        )
         rows = plain_rows(rows, self.list_columns, datetimes=self.list_datetimes)
         return self.get_paginated_response(self.list_rows(rows))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from legislation.choices import Stage
 from legislation.models import Bill, Jurisdiction, LegislativeSession, StageChange
+from tracker.db import fetch_shaped
 from tracker.paging import page_with_total
 
 from .models import (
@@ -641,6 +642,9 @@ def _change_rows(
     legislature with few bills are read through its bills (index on StageChange bill, seen_at, id), those of a
     large one by walking the feed by time until enough are its own, each the cheap way. A filter on the
     jurisdiction's code is planned for an average legislature, and for one with a single bill walked every change.
+
+    Each kind's query is compiled once per shape and process and prepared (`tracker.db.fetch_shaped`): building
+    and compiling them cost more than running them.
     """
     kinds, jurisdictions = set(kinds), list(jurisdictions)
     if bill is not None:
@@ -653,34 +657,25 @@ def _change_rows(
         jurisdiction_ids += Jurisdiction.objects.filter(code__in=codes).values_list("pk", flat=True)
     if jurisdictions and not jurisdiction_ids:
         return []
-    time_order = ("-seen_at", "-id") if newest_first else ("seen_at", "id")
-    history_order = ("-history_date", "-history_id") if newest_first else ("history_date", "history_id")
+    # Prepared (planned once per connection) unless they filter by legislature, whose best plan depends on it.
+    prepare = not jurisdictions
+    given: dict[str, Any] = {}  # the values the kinds' queries share (the shape of each says which are given)
+    if since:
+        given["since"] = since
+    if jurisdictions:
+        given["jurisdiction_ids"] = list(jurisdiction_ids)
+    if recommendation:
+        given["recommendation"] = recommendation
+    shape = (newest_first, position.kind if position else None, limit)
     rows: list[dict[str, Any]] = []
     if "stage" in kinds:
-        stage_changes = StageChange.objects.filter(_beyond("stage", position, "seen_at", "id", backwards=newest_first))
-        if since:
-            stage_changes = stage_changes.filter(seen_at__gte=since)
-        if jurisdictions:
-            stage_changes = stage_changes.filter(bill__jurisdiction_id__in=jurisdiction_ids)
-        if recommendation:
-            linked = BillLink.objects.public().filter(recommendation__code=recommendation).values("bill_id")
-            stage_changes = stage_changes.filter(bill_id__in=linked)
-        if bill is not None:
-            stage_changes = stage_changes.filter(bill_id=bill)
-        for row in stage_changes.order_by(*time_order).values(
-            "id",
-            "seen_at",
-            "bill_id",
-            "bill__jurisdiction__code",
-            "bill__jurisdiction__name",
-            "bill__session__identifier",
-            "bill__identifier",
-            "bill__title",
-            "from_stage",
-            "to_stage",
-            "date",
-            "source",
-        )[:limit]:
+        values = {**_position_values("stage", position), **given, **({"bill": bill} if bill is not None else {})}
+        for row in fetch_shaped(
+            ("changes:stage", *shape),
+            lambda values: _stage_change_query(values, newest_first=newest_first, position=position, limit=limit),
+            values,
+            prepare=prepare,
+        ):
             rows.append(
                 _change_row(
                     kind="stage",
@@ -699,39 +694,11 @@ def _change_rows(
                 )
             )
     if "progress" in kinds:
-        history = Progress.history.model
-        previous = history.objects.filter(
-            Q(history_date__lt=OuterRef("history_date"))
-            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
-            id=OuterRef("id"),
-        ).order_by("-history_date", "-history_id")
-        # A save that only records a proposal waiting for review changed nothing public.
-        progress_changes = history.objects.filter(
-            _beyond("progress", position, "history_date", "history_id", backwards=newest_first)
-        ).exclude(history_change_reason__startswith=HISTORY_PROPOSAL)
-        if since:
-            progress_changes = progress_changes.filter(history_date__gte=since)
-        if jurisdictions:
-            progress_changes = progress_changes.filter(jurisdiction_id__in=jurisdiction_ids)
-        if recommendation:
-            progress_changes = progress_changes.filter(recommendation__code=recommendation)
-        for row in (
-            progress_changes.annotate(from_status=Subquery(previous.values("status")[:1]))
-            .order_by(*history_order)
-            .values(
-                "history_id",
-                "history_date",
-                "jurisdiction__code",
-                "jurisdiction__name",
-                "recommendation_id",
-                "recommendation__code",
-                "recommendation__title",
-                "from_status",
-                "status",
-                "basis",
-                "reason",
-                "evidence_url",
-            )[:limit]
+        for row in fetch_shaped(
+            ("changes:progress", *shape),
+            lambda values: _progress_change_query(values, newest_first=newest_first, position=position, limit=limit),
+            {**_position_values("progress", position), **given},
+            prepare=prepare,
         ):
             rows.append(
                 _change_row(
@@ -751,32 +718,131 @@ def _change_rows(
                 )
             )
     if "measure" in kinds:
-        rows += _measure_change_rows(
-            position=position,
-            newest_first=newest_first,
-            since=since,
-            jurisdiction_ids=jurisdiction_ids if jurisdictions else None,
-            recommendation=recommendation,
-            measure=measure,
-            limit=limit,
-        )
+        values = {**_position_values("measure", position), **given}
+        if measure is not None:
+            values["measure"] = measure
+        for row in fetch_shaped(
+            ("changes:measure", *shape),
+            lambda values: _measure_change_query(values, newest_first=newest_first, position=position, limit=limit),
+            values,
+            prepare=prepare,
+        ):
+            rows.append(
+                _change_row(
+                    kind="measure",
+                    pk=row["history_id"],
+                    at=row["history_date"],
+                    jurisdiction=row["jurisdiction__code"],
+                    jurisdiction_name=row["jurisdiction__name"],
+                    measure=row["id"],
+                    measure_kind=row["kind"],
+                    measure_title=row["title"],
+                    measure_url=row["url"],
+                    from_measure_status=row["from_status"],
+                    to_measure_status=row["status"],
+                    measure_date=row["date"],
+                    evidence_url=row["evidence_url"],
+                )
+            )
     rows.sort(key=lambda row: (row["at"], row["kind"], row["pk"]), reverse=newest_first)
     return rows
 
 
-def _measure_change_rows(
-    *,
-    position: ChangePosition | None,
-    newest_first: bool,
-    since: datetime | None,
-    jurisdiction_ids: list[int] | None,
-    recommendation: str | None,
-    measure: int | None = None,
-    limit: int,
-) -> list[dict[str, Any]]:
-    """Changes of measures as the public saw them: a measure's first approved version, and each later approved
-    version whose status differs from the approved one before it (versions waiting for review, or rejected, were
-    never public). One query."""
+def _position_values(kind: str, position: ChangePosition | None) -> dict[str, Any]:
+    """The values of `position` that a query of `kind` compares with (`_beyond`): its time, and its id when the
+    position is a change of that kind."""
+    if position is None:
+        return {}
+    return {"at": position.at, **({"id": position.id} if position.kind == kind else {})}
+
+
+def _position_of(values: Mapping[str, Any], position: ChangePosition | None) -> ChangePosition | None:
+    """`position` with the time and id of `values` (markers while `fetch_shaped` compiles)."""
+    if position is None:
+        return None
+    return ChangePosition(at=values["at"], kind=position.kind, id=values.get("id", position.id))
+
+
+def _stage_change_query(
+    values: Mapping[str, Any], *, newest_first: bool, position: ChangePosition | None, limit: int
+) -> QuerySet:
+    """Stage changes beyond the position, by `values` (`since`, `jurisdiction_ids`, `recommendation`, `bill`)."""
+    beyond = _beyond("stage", _position_of(values, position), "seen_at", "id", backwards=newest_first)
+    stage_changes = StageChange.objects.filter(beyond)
+    if "since" in values:
+        stage_changes = stage_changes.filter(seen_at__gte=values["since"])
+    if "jurisdiction_ids" in values:
+        stage_changes = stage_changes.filter(bill__jurisdiction_id__in=values["jurisdiction_ids"])
+    if "recommendation" in values:
+        linked = BillLink.objects.public().filter(recommendation__code=values["recommendation"]).values("bill_id")
+        stage_changes = stage_changes.filter(bill_id__in=linked)
+    if "bill" in values:
+        stage_changes = stage_changes.filter(bill_id=values["bill"])
+    time_order = ("-seen_at", "-id") if newest_first else ("seen_at", "id")
+    return stage_changes.order_by(*time_order).values(
+        "id",
+        "seen_at",
+        "bill_id",
+        "bill__jurisdiction__code",
+        "bill__jurisdiction__name",
+        "bill__session__identifier",
+        "bill__identifier",
+        "bill__title",
+        "from_stage",
+        "to_stage",
+        "date",
+        "source",
+    )[:limit]
+
+
+def _progress_change_query(
+    values: Mapping[str, Any], *, newest_first: bool, position: ChangePosition | None, limit: int
+) -> QuerySet:
+    """Public changes of progress beyond the position, by `values` (`since`, `jurisdiction_ids`,
+    `recommendation`), each with the status before it."""
+    history = Progress.history.model
+    previous = history.objects.filter(
+        Q(history_date__lt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
+        id=OuterRef("id"),
+    ).order_by("-history_date", "-history_id")
+    beyond = _beyond("progress", _position_of(values, position), "history_date", "history_id", backwards=newest_first)
+    # A save that only records a proposal waiting for review changed nothing public.
+    changes = history.objects.filter(beyond).exclude(history_change_reason__startswith=HISTORY_PROPOSAL)
+    if "since" in values:
+        changes = changes.filter(history_date__gte=values["since"])
+    if "jurisdiction_ids" in values:
+        changes = changes.filter(jurisdiction_id__in=values["jurisdiction_ids"])
+    if "recommendation" in values:
+        changes = changes.filter(recommendation__code=values["recommendation"])
+    history_order = ("-history_date", "-history_id") if newest_first else ("history_date", "history_id")
+    return (
+        changes.annotate(from_status=Subquery(previous.values("status")[:1]))
+        .order_by(*history_order)
+        .values(
+            "history_id",
+            "history_date",
+            "jurisdiction__code",
+            "jurisdiction__name",
+            "recommendation_id",
+            "recommendation__code",
+            "recommendation__title",
+            "from_status",
+            "status",
+            "basis",
+            "reason",
+            "evidence_url",
+        )[:limit]
+    )
+
+
+def _measure_change_query(
+    values: Mapping[str, Any], *, newest_first: bool, position: ChangePosition | None, limit: int
+) -> QuerySet:
+    """Changes of measures as the public saw them, beyond the position, by `values` (`since`, `jurisdiction_ids`,
+    `recommendation`, `measure`): a measure's first approved version, and each later approved version whose
+    status differs from the approved one before it (versions waiting for review, or rejected, were never
+    public)."""
     history = Measure.history.model
     approved = history.objects.filter(review_status=ReviewStatus.APPROVED)
     previous = approved.filter(
@@ -784,53 +850,37 @@ def _measure_change_rows(
         | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
         id=OuterRef("id"),
     ).order_by("-history_date", "-history_id")
+    beyond = _beyond("measure", _position_of(values, position), "history_date", "history_id", backwards=newest_first)
     changes = (
-        approved.filter(_beyond("measure", position, "history_date", "history_id", backwards=newest_first))
+        approved.filter(beyond)
         .exclude(history_type="-")
         .annotate(from_status=Subquery(previous.values("status")[:1]))
         .filter(Q(from_status__isnull=True) | ~Q(from_status=F("status")))
     )
-    if since:
-        changes = changes.filter(history_date__gte=since)
-    if jurisdiction_ids is not None:
-        changes = changes.filter(jurisdiction_id__in=jurisdiction_ids)
-    if recommendation:
-        linked = BillLink.objects.public().filter(recommendation__code=recommendation).values("measure_id")
+    if "since" in values:
+        changes = changes.filter(history_date__gte=values["since"])
+    if "jurisdiction_ids" in values:
+        changes = changes.filter(jurisdiction_id__in=values["jurisdiction_ids"])
+    if "recommendation" in values:
+        linked = BillLink.objects.public().filter(recommendation__code=values["recommendation"]).values("measure_id")
         changes = changes.filter(id__in=linked)
-    if measure is not None:
-        changes = changes.filter(id=measure)
+    if "measure" in values:
+        changes = changes.filter(id=values["measure"])
     order = ("-history_date", "-history_id") if newest_first else ("history_date", "history_id")
-    return [
-        _change_row(
-            kind="measure",
-            pk=row["history_id"],
-            at=row["history_date"],
-            jurisdiction=row["jurisdiction__code"],
-            jurisdiction_name=row["jurisdiction__name"],
-            measure=row["id"],
-            measure_kind=row["kind"],
-            measure_title=row["title"],
-            measure_url=row["url"],
-            from_measure_status=row["from_status"],
-            to_measure_status=row["status"],
-            measure_date=row["date"],
-            evidence_url=row["evidence_url"],
-        )
-        for row in changes.order_by(*order).values(
-            "history_id",
-            "history_date",
-            "id",
-            "jurisdiction__code",
-            "jurisdiction__name",
-            "kind",
-            "title",
-            "url",
-            "status",
-            "from_status",
-            "date",
-            "evidence_url",
-        )[:limit]
-    ]
+    return changes.order_by(*order).values(
+        "history_id",
+        "history_date",
+        "id",
+        "jurisdiction__code",
+        "jurisdiction__name",
+        "kind",
+        "title",
+        "url",
+        "status",
+        "from_status",
+        "date",
+        "evidence_url",
+    )[:limit]
 
 
 CHANGE_FIELDS = (

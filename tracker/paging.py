@@ -35,6 +35,7 @@ def page_with_total(
     size: int,
     count: Callable[[QuerySet], int] = plain_count,
     cut: bool = True,
+    fetch: Callable[[QuerySet], list[Any]] = list,
 ) -> Page:
     """Rows `start` to `start + size` of `rows` (a values() or values_list() queryset, ordered), and how many rows
     `matching` (the same filter, without the columns' joins) holds, by `count` (the API caches it per data
@@ -42,9 +43,10 @@ def page_with_total(
 
     One query when the page is short (the last page, or the only one) and not empty; two otherwise. A page past
     the last one has no rows: its total is counted, so that callers can tell "no such page" from "no rows".
-    `cut=False` when `rows` holds only the page already (its ids chosen by a sliced subquery).
+    `cut=False` when `rows` holds only the page already (its ids chosen by a sliced subquery). `fetch` reads the
+    page's query (`tracker.db.fetch_query` to prepare it).
     """
-    page = list(rows[start : start + size] if cut else rows)
+    page = fetch(rows[start : start + size] if cut else rows)
     if page and len(page) < size:
         return Page(page, start + len(page))
     if not page and start == 0:
