@@ -277,7 +277,8 @@ class BillQuerySet(models.QuerySet["Bill"]):
 
 class Bill(models.Model):
     # A bill is evidence behind links and progress: deleting its jurisdiction or session must be deliberate.
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="bills")
+    # No index of its own: the unique constraint's index starts with it.
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="bills", db_index=False)
     session = models.ForeignKey(LegislativeSession, on_delete=models.PROTECT, related_name="bills")
     identifier = models.CharField(max_length=50, help_text="Normalised: HB 1044, SB 180, HR 21, HJRES 3.")
     source_identifier = models.CharField(max_length=50, blank=True, help_text="As the source spells it.")
@@ -310,8 +311,12 @@ class Bill(models.Model):
     class Meta:
         ordering = ["jurisdiction__code", "session__identifier", "identifier"]
         constraints = [
+            # With the id, its index holds the list's default order (jurisdiction, session, identifier, id) of
+            # every bill: a page is sorted from the index alone, without reading the bills it skips.
             models.UniqueConstraint(
-                fields=["jurisdiction", "session", "identifier"], name="unique_bill_per_jurisdiction_session"
+                fields=["jurisdiction", "session", "identifier"],
+                include=["id"],
+                name="unique_bill_per_jurisdiction_session",
             )
         ]
         indexes = [
