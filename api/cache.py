@@ -254,19 +254,20 @@ def count_set(text: str, total: int, version: DataVersion | None = None) -> None
         client.set(cache.make_and_validate_key(_count_key(text, version)), total, ex=timeout)
 
 
-def cached_count(queryset: QuerySet) -> int:
+def cached_count(queryset: QuerySet, version: DataVersion | None = None) -> int:
     """How many rows `queryset` holds, counted once per data version (API_COUNT_CACHE_SECONDS, 0 counts every
     time): a list's total is the one part of a page whose cost grows with the table (a full page is counted with
     a plain count, `tracker.paging`), and the same filter is counted again for each of its pages. The key is the
     count's SQL and parameters, so two filters never share a total; it may lag an import that is still running
-    by as much as the response cache does (the version is bumped when the run ends)."""
+    by as much as the response cache does (the version is bumped when the run ends). `version`: the data version
+    when the caller has read it already (read otherwise)."""
     counted = queryset.order_by()
     if count_timeout() <= 0:
         return counted.count()
     # The key names the rows counted by their ids' query: the same conditions and joins, compiled without the
     # columns a select_related adds (half the compiling of a links page's count key).
     sql, params = counted.values("pk").query.sql_with_params()
-    text, version = f"{sql}|{params!r}", data_version()
+    text, version = f"{sql}|{params!r}", version or data_version()
     total = count_get(text, version)
     if total is None:
         total = counted.count()

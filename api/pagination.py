@@ -18,10 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from tracker.db import fetch_query
-from tracker.paging import page_with_total
+from tracker.db import fetch_query, fetch_shaped
+from tracker.paging import Page, page_with_total, total_of
 
-from .cache import cached_count
+from .cache import DataVersion, cached_count
 
 
 def positive_int_param(params: QueryDict, name: str, *, maximum: int | None = None) -> int | None:
@@ -47,6 +47,12 @@ def link_header(response: Response, next_url: str | None, previous_url: str | No
     links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", next_url), ("prev", previous_url)) if url]
     if links:
         response["Link"] = ", ".join(links)
+
+
+def request_version(request: Request) -> DataVersion | None:
+    """The data version the request's cache lookup read (api.views.APIMixin.conditional), if it did."""
+    pending = getattr(request, "_api_cache", None)  # (key, version, validators)
+    return pending[1] if pending else None
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -120,22 +126,29 @@ class PageNumberPagination(pagination.PageNumberPagination):
             number = max(1, -(-queryset.count() // page_size))
         if self.past_any_row(number, page_size):
             raise NotFound(f"{self.page_query_param}: Invalid page.")
-        names = list(columns)
-        rows = queryset
-        fetch = partial(fetch_query, prepare=prepare)
+        names, start = list(columns), (number - 1) * page_size
+        count = partial(cached_count, version=request_version(request))
         if ids_first:
-            ids = fetch(queryset.values_list("pk", flat=True)[(number - 1) * page_size : number * page_size])
-            # The ids as values, not a subquery: PostgreSQL joins a subquery's ids only after the other joins.
-            rows = queryset.model._base_manager.filter(pk__in=ids).order_by(*queryset.query.order_by)
-        page = page_with_total(
-            rows.values_list(*columns.values()),
-            matching=queryset,
-            start=(number - 1) * page_size,
-            size=page_size,
-            count=cached_count,
-            cut=not ids_first,
-            fetch=fetch,
-        )
+            ids = fetch_query(queryset.values_list("pk", flat=True)[start : start + page_size], prepare=prepare)
+            # The ids as values, not a subquery: PostgreSQL joins a subquery's ids only after the other joins. The
+            # query is the same for every page but for its ids: compiled once (tracker.db.fetch_shaped).
+            model, order = queryset.model, tuple(queryset.query.order_by)
+
+            def of_ids(values: dict[str, Any]) -> QuerySet:
+                return model._base_manager.filter(pk__in=values["ids"]).order_by(*order).values_list(*columns.values())
+
+            shape = ("page of ids", model._meta.label, repr(order), tuple(columns))
+            rows = fetch_shaped(shape, of_ids, {"ids": ids}, prepare=prepare)
+            page = Page(rows, total_of(rows, matching=queryset, start=start, size=page_size, count=count))
+        else:
+            page = page_with_total(
+                queryset.values_list(*columns.values()),
+                matching=queryset,
+                start=start,
+                size=page_size,
+                count=count,
+                fetch=partial(fetch_query, prepare=prepare),
+            )
         if not page.rows and number > 1:
             raise NotFound(f"{self.page_query_param}: Invalid page.")
         self._values_page = self.page_links(request.build_absolute_uri(), number, page_size, page.total)

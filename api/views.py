@@ -60,7 +60,7 @@ from .attribution import credit_legiscan
 from .bill_list import bill_page
 from .cache import etag_for, lookup, response_key, store
 from .exports import export_path, exports_list
-from .pagination import CursorPagination, PageNumberPagination, positive_int_param
+from .pagination import CursorPagination, PageNumberPagination, positive_int_param, request_version
 from .renderers import BrowsableRenderer, CSVRenderer, ORJSONRenderer
 from .rows import plain_rows
 from .selectors import freshness
@@ -273,8 +273,7 @@ class BillRowsMixin:
         (`paginate_values`), and whether one of its bills has LegiScan data (an indexed probe of the page's ids,
         not a join over every row that matches)."""
         if isinstance(self.paginator, PageNumberPagination):
-            pending = getattr(request, "_api_cache", None)  # (key, version, validators) by conditional()
-            page = bill_page(request.query_params, request.build_absolute_uri(), pending[1] if pending else None)
+            page = bill_page(request.query_params, request.build_absolute_uri(), request_version(request))
             if page is not None:  # plain column filters: one prepared statement (api/bill_list.py)
                 return page.finish(Response(page.data))
         columns = serializers.BILL_LIST_COLUMNS

@@ -34,7 +34,6 @@ def page_with_total(
     start: int,
     size: int,
     count: Callable[[QuerySet], int] = plain_count,
-    cut: bool = True,
     fetch: Callable[[QuerySet], list[Any]] = list,
 ) -> Page:
     """Rows `start` to `start + size` of `rows` (a values() or values_list() queryset, ordered), and how many rows
@@ -43,12 +42,18 @@ def page_with_total(
 
     One query when the page is short (the last page, or the only one) and not empty; two otherwise. A page past
     the last one has no rows: its total is counted, so that callers can tell "no such page" from "no rows".
-    `cut=False` when `rows` holds only the page already (its ids chosen by a sliced subquery). `fetch` reads the
-    page's query (`tracker.db.fetch_query` to prepare it).
+    `fetch` reads the page's query (`tracker.db.fetch_query` to prepare it).
     """
-    page = fetch(rows[start : start + size] if cut else rows)
+    page = fetch(rows[start : start + size])
+    return Page(page, total_of(page, matching=matching, start=start, size=size, count=count))
+
+
+def total_of(
+    page: list[Any], *, matching: QuerySet, start: int, size: int, count: Callable[[QuerySet], int] = plain_count
+) -> int:
+    """How many rows `matching` holds, given its page of rows `start` to `start + size` (`page_with_total`)."""
     if page and len(page) < size:
-        return Page(page, start + len(page))
+        return start + len(page)
     if not page and start == 0:
-        return Page(page, 0)
-    return Page(page, count(matching))
+        return 0
+    return count(matching)
