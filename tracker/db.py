@@ -15,6 +15,7 @@ only bind on the server.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -243,7 +244,8 @@ def fetch_shaped(
         if shaped is None:
             return []
         if len(_SHAPED) >= SHAPED_MAX:
-            del _SHAPED[next(iter(_SHAPED))]
+            with contextlib.suppress(StopIteration, RuntimeError):  # another thread may be trimming it too
+                _SHAPED.pop(next(iter(_SHAPED)), None)
         _SHAPED[key] = shaped
     params = []
     for name, index, extra in shaped.slots:
