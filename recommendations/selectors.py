@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from legislation.choices import Stage
 from legislation.models import Bill, Jurisdiction, LegislativeSession, StageChange
-from tracker.db import fetch_shaped
+from tracker.db import fetch_query, fetch_shaped
 from tracker.paging import page_with_total
 
 from .models import (
@@ -106,7 +106,7 @@ def progress_counts(*, by: str) -> dict[int, dict[str, int]]:
     time)."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     rows = Progress.objects.order_by().values_list(f"{by}_id", "status").annotate(count=Count("id"))
-    for key, status, count in rows:
+    for key, status, count in fetch_query(rows):
         counts[key][status] = count
     return counts
 
