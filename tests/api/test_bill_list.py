@@ -448,6 +448,7 @@ BULK_GENERAL = [
     "cursor=" + cursor(p="-5"),
     "cursor=" + cursor(p="1" * 19),
     "cursor=" + cursor(p=" 7"),
+    "cursor=" + cursor(p="abc"),
     "stage=bogus&cursor=notacursor",
 ]
 
@@ -461,8 +462,13 @@ def test_bulk_other_filters_and_bad_cursors_go_to_the_general_path(bills, monkey
     assert given == answer_at(client_for(None), url)
 
 
-def test_bulk_bad_cursor_is_a_400_naming_it(bills):
-    response = client_for(None).get("/api/v1/bills/bulk/?cursor=notacursor")
+@pytest.mark.parametrize(
+    "bad", ["notacursor", cursor(o="-1"), cursor(p="abc"), cursor(r="1", p="1.5"), cursor(p="9" * 5000)]
+)
+def test_bulk_bad_cursor_is_a_400_naming_it(bills, bad):
+    client = client_for(None)
+    client.raise_request_exception = False  # a 500 is a failure here, not an error
+    response = client.get(f"/api/v1/bills/bulk/?cursor={bad}")
     assert response.status_code == 400
     assert response.json() == {"cursor": ["Invalid cursor: use the `next` or `previous` URL."]}
 
