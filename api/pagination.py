@@ -203,12 +203,17 @@ class CursorPagination(pagination.CursorPagination):
         )
 
     def decode_cursor(self, request: Request):
+        """DRF's cursor, or a 400 naming the parameter; also when its position is not a number (the order is by id,
+        which the ORM would fail to compare with it: a 500)."""
         try:
-            return super().decode_cursor(request)
-        except NotFound as exc:
+            cursor = super().decode_cursor(request)
+            if cursor is not None and cursor.position is not None:
+                int(cursor.position)  # as the ORM reads an id
+        except (NotFound, ValueError) as exc:
             raise ValidationError(
                 {self.cursor_query_param: ["Invalid cursor: use the `next` or `previous` URL."]}
             ) from exc
+        return cursor
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)

@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import views
 from .auth import TokenView
-from .bill_list import bill_page_response
+from .bill_list import bill_page_response, bulk_page_response
 from .docs import swagger_view
 from .front import fronted
 
@@ -27,8 +27,8 @@ router.register("triage", views.TriageViewSet, basename="triage")
 router.register("import-runs", views.ImportRunViewSet, basename="importrun")
 
 
-# Lists the cache front answers itself on a miss, when it can (api/bill_list.py).
-LEAN_ANSWERS = {"bill-list": bill_page_response}
+# Lists the cache front answers itself on a miss, when it can (api/bill_list.py): the bills list and bulk listing.
+LEAN_ANSWERS = {"bill-list": bill_page_response, "bill-bulk-list": bulk_page_response}
 
 
 def fronted_routes(patterns: list) -> list:

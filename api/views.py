@@ -34,6 +34,7 @@ from legislation.models import Bill, ImportRun, Jurisdiction
 from legislation.selectors import any_from_legiscan
 from recommendations.filters import (
     BillLinkFilter,
+    BulkBillFilter,
     MeasureFilter,
     ProgressFilter,
     RecommendationFilter,
@@ -57,7 +58,7 @@ from recommendations.services import bill_link_delete, measure_delete, progress_
 
 from . import serializers
 from .attribution import credit_legiscan
-from .bill_list import bill_page
+from .bill_list import bill_page, bulk_page
 from .cache import etag_for, lookup, response_key, store
 from .exports import export_path, exports_list
 from .pagination import CursorPagination, PageNumberPagination, positive_int_param, request_version
@@ -260,12 +261,6 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
-class BulkBillFilter(TrackedBillFilter):
-    """Bulk listings are ordered by id for their cursors."""
-
-    ordering = None
-
-
 class BillRowsMixin:
     def _rows(self, request: Request) -> Response:
         """The list from values(), not model instances: the same fields as BillSerializer at a fraction of the
@@ -275,6 +270,10 @@ class BillRowsMixin:
         if isinstance(self.paginator, PageNumberPagination):
             page = bill_page(request.query_params, request.build_absolute_uri(), request_version(request))
             if page is not None:  # plain column filters: one prepared statement (api/bill_list.py)
+                return page.finish(Response(page.data))
+        else:
+            page = bulk_page(request, self.paginator)
+            if page is not None:  # the same, by id from the cursor's position (api/bill_list.py)
                 return page.finish(Response(page.data))
         columns = serializers.BILL_LIST_COLUMNS
         queryset = self.filter_queryset(self.get_queryset())

@@ -503,7 +503,8 @@ def lists_table(args, env: dict[str, str]) -> int:
     run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     statements = Path(tempfile.mkdtemp(prefix="api_bench_")) / "statements.json"
     os.environ.update({**env, "API_CACHE_SECONDS": "0", "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1"})
-    urls = capture_statements(LIST_URLS, statements)
+    selected = [url for url in LIST_URLS if args.only is None or args.only in url]
+    urls = capture_statements(selected, statements)
     baselines = {entry["url"]: index for index, entry in enumerate(json.loads(statements.read_text()))}
     import redis
 
@@ -609,6 +610,7 @@ def main() -> int:
         default=os.environ.get("API_LISTS_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL + "_lists"),
         help="the database of --lists (pages_bench's full data set, built on first use)",
     )
+    parser.add_argument("--only", metavar="SUBSTRING", help="--lists: only the URLs that contain SUBSTRING")
     args = parser.parse_args()
 
     env = production_env(

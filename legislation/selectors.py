@@ -2,7 +2,8 @@
 
 - `data_freshness()`: the last successful import of each source (an ImportRun), for "data as of" notes.
 - `bill_list_page()`: a page of bills (chosen columns, total and LegiScan flag) from one prepared statement, for the
-  API's bills list when its filters are plain column conditions (see api/bill_list.py).
+  API's bills list when its filters are plain column conditions (see api/bill_list.py); `bill_id_page()` the same
+  by id from a given one on, for the bulk listing's cursors.
 - `demo_snapshot()`: when the demo data is loaded (`manage.py load_demo`), its date, description and sources, from
   `legislation/data/demo/snapshot.json`, so that pages and the API can say the data is a snapshot and credit it.
   `load_demo` records its import with the scope `demo snapshot <date>` (`DEMO_SCOPE`); that run says it is loaded.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache, lru_cache
 from itertools import product
@@ -137,9 +138,15 @@ def bill_sql_columns() -> dict[str, str]:
 BILL_LIST_ORDER = ("jurisdiction__code", "session__identifier", "identifier", "id")
 
 
-@lru_cache(maxsize=256)  # one text per set of filters, number of values and order: bounded, whatever clients send
+@lru_cache(maxsize=256)  # one text per set of filters, number of values, order and window: bounded, whatever is sent
 def _bill_page_sql(
-    select: tuple[str, ...], where: str, order: tuple[str, ...], *, counted: bool, ids_first: bool = False
+    select: tuple[str, ...],
+    where: str,
+    order: tuple[str, ...],
+    *,
+    counted: bool,
+    ids_first: bool = False,
+    window: tuple[int, int] | None = None,
 ) -> str:
     """The page, then the LegiScan probe for its rows only (one index lookup each, however large the table), and
     (`counted`) the total as a scalar subquery (planned once, then a plain count: a window count over every match
@@ -148,7 +155,12 @@ def _bill_page_sql(
 
     `ids_first` (a page past the first) sorts and skips the matching bills by their ids and sort keys alone, which
     an index can hold (the default order: the unique index on jurisdiction, session and identifier, with the id),
-    and reads the columns of the page's bills only: the rows it skips are never read from the table."""
+    and reads the columns of the page's bills only: the rows it skips are never read from the table.
+
+    `window` (limit, offset) writes them into the text instead of as parameters: a generic plan then knows the
+    page is small (a LIMIT parameter is planned as a tenth of the table, which for the bulk listing's id order made
+    it sort every bill, so that PostgreSQL planned each execution again: 0.5 ms of 2 for 200 bills); a keyset page
+    has few sizes and offsets (DRF's cursors: almost always 0)."""
     columns = bill_sql_columns()
     quote = connection.ops.quote_name
     joins = {
@@ -169,7 +181,8 @@ def _bill_page_sql(
         needed = [join for alias, join in joins.items() if re.search(rf"\b{alias}\.", where)]
         counted_tables = " ".join((bills, *needed))
         total = f"(SELECT count(*) FROM {counted_tables} WHERE {where})"  # noqa: S608
-    page = f"ORDER BY {', '.join(terms)} LIMIT %s OFFSET %s) page "
+    limits = "LIMIT %s OFFSET %s" if window is None else f"LIMIT {int(window[0])} OFFSET {int(window[1])}"
+    page = f"ORDER BY {', '.join(terms)} {limits}) page "
     # Only model metadata and FilterSet.sql_conditions (column names, placeholders, ASC/DESC) go into the text.
     if ids_first:
         outer = [columns[path] for path in select]  # of the page's bills, joined again by their ids
@@ -217,18 +230,56 @@ def bill_list_page(
     )
     names = list(columns)
     params = (*conditions.params, *(conditions.params if counted else ()), limit, offset, Source.LEGISCAN.value)
-    if conditions.prepare if prepare is None else prepare:
-        rows = fetch_prepared(sql, params)
-    else:  # planned for its values (SqlConditions.prepare)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+    rows = _bill_page_rows(sql, params, prepare=conditions.prepare if prepare is None else prepare)
     count = (rows[0][-1] if rows else 0) if counted else None
     return BillListPage(
         count=count,
         rows=[dict(zip(names, row, strict=False)) for row in rows],
         legiscan=any(row[-2] for row in rows),
     )
+
+
+def _bill_page_rows(sql: str, params: tuple, *, prepare: bool) -> list[tuple]:
+    if prepare:
+        return fetch_prepared(sql, params)
+    with connection.cursor() as cursor:  # planned for its values (SqlConditions.prepare)
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@dataclass(frozen=True, slots=True)
+class BillIdPage:
+    rows: list[dict[str, Any]]
+    legiscan: list[bool]  # each row's: it has LegiScan data (which must be credited)
+
+
+def bill_id_page(
+    columns: dict[str, str],
+    conditions: SqlConditions,
+    *,
+    beyond: int | None = None,
+    descending: bool = False,
+    limit: int,
+    offset: int = 0,
+) -> BillIdPage:
+    """Bills that meet `conditions` by id, as dicts of `columns` (output name -> ORM path): ascending, or
+    `descending`, from the first id beyond `beyond` in that order (all when None), `offset` rows skipped, at most
+    `limit`; in one statement, `bill_list_page`'s (the same text builder, prepared likewise, `limit` and `offset`
+    in its text), without a count.
+
+    A keyset page, as cursor pagination reads the API's bulk listing (api/bill_list.py): the id condition and the
+    order walk the primary key, whatever the table's size. PostgreSQL only.
+    """
+    id_column = bill_sql_columns()["id"]
+    if beyond is not None:
+        keyset = f"{id_column} {'<' if descending else '>'} %s::bigint"
+        where = keyset if conditions.sql == "TRUE" else f"{conditions.sql} AND {keyset}"
+        conditions = replace(conditions, sql=where, params=(*conditions.params, beyond))
+    order = (f"{id_column} {'DESC' if descending else 'ASC'}",)
+    sql = _bill_page_sql(tuple(columns.values()), conditions.sql, order, counted=False, window=(limit, offset))
+    rows = _bill_page_rows(sql, (*conditions.params, Source.LEGISCAN.value), prepare=conditions.prepare)
+    names = list(columns)
+    return BillIdPage(rows=[dict(zip(names, row, strict=False)) for row in rows], legiscan=[row[-2] for row in rows])
 
 
 def any_from_legiscan(*, bill_ids: list[int]) -> bool:

@@ -145,6 +145,12 @@ class TrackedBillFilter(BillFilter):
         )
 
 
+class BulkBillFilter(TrackedBillFilter):
+    """Bulk listings are ordered by id for their cursors."""
+
+    ordering = None
+
+
 class RecommendationFilter(FilterSet):
     code = ListFilter(base_field=forms.CharField(max_length=20), help_text="Recommendation code (PM-1); repeatable.")
     audience = ListFilter(
@@ -229,9 +235,7 @@ class BillLinkFilter(FilterSet):
 class MeasureFilter(FilterSet):
     jurisdiction = jurisdiction_codes("Jurisdiction code (ca, a county's, a city's or an office's), any case.")
     kind = ListFilter(base_field=forms.ChoiceField(choices=MeasureKind.choices), help_text="Kind; repeatable.")
-    status = ListFilter(
-        base_field=forms.ChoiceField(choices=MeasureStatus.choices), help_text="Status; repeatable."
-    )
+    status = ListFilter(base_field=forms.ChoiceField(choices=MeasureStatus.choices), help_text="Status; repeatable.")
     recommendation = recommendation_refs("Measures linked to this recommendation (id or code); repeatable.")
     review_status = review_statuses()
     updated_since = DateTimeFilter(

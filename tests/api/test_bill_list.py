@@ -1,7 +1,9 @@
 """The bills list's prepared statement (api/bill_list.py) answers exactly as the general path (FilterSet, ORM, DRF):
 same status, bytes and headers, over every filter it takes; everything else goes to the general path."""
 
+import base64
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -10,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 import api.bill_list
 import api.views
-from api.bill_list import bill_page
+from api.bill_list import PageRequest, bill_page
 from api.cache import CACHED_HEADERS
+from api.pagination import CursorPagination
 from legislation.choices import Source, Stage
 from legislation.models import Bill, BillExternalId
 from recommendations.models import BillLink, Effect, Measure, MeasureKind, MeasureStatus
@@ -197,9 +200,7 @@ def links(bills):
 
 
 @pytest.mark.parametrize("query", LINKED)
-def test_link_filters_through_the_prepared_statement_answer_as_the_general_path(
-    links, editor, monkeypatch, query
-):
+def test_link_filters_through_the_prepared_statement_answer_as_the_general_path(links, editor, monkeypatch, query):
     query = query.format(**links)
     assert bill_page(QueryDict(query), f"http://testserver/api/v1/bills/?{query}") is not None
     anonymous = answer(client_for(None), query)
@@ -315,3 +316,199 @@ def test_a_search_known_to_match_few_bills_runs_prepared(bills, settings):
     assert prepared_searches() == 0  # its total was not known: planned for its words
     assert client.get(f"{url}&page=2").json()["count"] == 12
     assert prepared_searches() == 1
+
+
+# --- The bulk listing: the same statement by id, paged by DRF's cursors ------------------------------------------
+
+
+def cursor(**tokens: str) -> str:
+    """A cursor as DRF encodes one (base64 of a query string: `o` offset, `r` reverse, `p` position)."""
+    return base64.b64encode(urlencode(tokens).encode()).decode()
+
+
+def bulk_general_path(monkeypatch):
+    monkeypatch.setattr(api.bill_list, "bulk_page", lambda request, paginator: None)
+    monkeypatch.setattr(api.views, "bulk_page", lambda request, paginator: None)
+
+
+def answer_at(client, url: str):
+    response = client.get(url)
+    return response.status_code, response.content, {name: response.get(name) for name in (*CACHED_HEADERS, "ETag")}
+
+
+def bulk_would_answer(query: str) -> bool:
+    return (
+        api.bill_list.bulk_page(
+            PageRequest(QueryDict(query), f"http://testserver/api/v1/bills/bulk/?{query}"), CursorPagination()
+        )
+        is not None
+    )
+
+
+# Filters and page sizes the statement takes; each is walked forward by `next` and back by `previous`.
+BULK = [
+    "",
+    "page_size=5",
+    "page_size=7&jurisdiction=ca,ny",
+    "page_size=4&stage=enacted,vetoed,introduced",
+    "page_size=3&session=2025&furthest_stage=enacted",
+    "page_size=5&updated_since=2025-02-20T00:00:00Z&latest_action_before=2025-03-20",
+    "page_size=4&q=controlled",
+    "page_size=2&effect=advances",
+    "page_size=5000",
+    "page_size=&ordering=-id&unknown=1",
+    "format=json&page_size=6&jurisdiction=tx",
+    "jurisdiction=zz",
+]
+
+
+@pytest.mark.parametrize("query", BULK)
+def test_bulk_pages_and_their_cursors_answer_as_the_general_path(bills, editor, monkeypatch, query):
+    assert bulk_would_answer(query)
+    urls, seen, pending = [], set(), [f"/api/v1/bills/bulk/?{query}"]
+    while pending:  # every page reached by next and previous links from the first
+        url = pending.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        urls.append(url)
+        body = client_for(None).get(url).json()
+        pending += [link for link in (body["next"], body["previous"]) if link]
+    given = [(answer_at(client_for(None), url), answer_at(client_for(editor), url)) for url in urls]
+    bulk_general_path(monkeypatch)
+    assert given == [(answer_at(client_for(None), url), answer_at(client_for(editor), url)) for url in urls]
+    assert all(anonymous[0] == 200 for anonymous, _ in given)
+
+
+def test_bulk_walks_back_and_forth_over_every_bill(bills):
+    client, ids = client_for(None), sorted(bill.pk for bill in bills)
+    forward, url = [], "/api/v1/bills/bulk/?page_size=5"
+    while url:
+        body = client.get(url).json()
+        forward.append([row["id"] for row in body["results"]])
+        last, url = body, body["next"]
+    assert [bill_id for page in forward for bill_id in page] == ids
+    backward, url = [], last["previous"]
+    while url:
+        body = client.get(url).json()
+        backward.insert(0, [row["id"] for row in body["results"]])
+        url = body["previous"]
+    assert backward == forward[:-1]
+
+
+def bulk_cursors(bills) -> list[str]:
+    """Cursors DRF makes and others a client may send: offsets (DRF's for equal positions), reverse ones, no
+    position, positions past either end, with leading zeros."""
+    ids = sorted(bill.pk for bill in bills)
+    middle, last = ids[len(ids) // 2], ids[-1]
+    return [
+        f"page_size=4&cursor={cursor(p=str(middle))}",
+        f"page_size=4&cursor={cursor(r='1', p=str(middle))}",
+        f"page_size=4&cursor={cursor(o='2', p=str(middle))}",
+        f"page_size=4&cursor={cursor(o='3', r='1', p=str(middle))}",
+        f"page_size=4&cursor={cursor(o='6')}",
+        f"page_size=4&cursor={cursor(r='1')}",
+        f"page_size=4&cursor={cursor(o='2', r='1')}",
+        f"page_size=4&cursor={cursor(p=str(last))}",
+        f"page_size=4&cursor={cursor(r='1', p=str(ids[0]))}",
+        f"page_size=4&cursor={cursor(p='0')}",
+        f"page_size=4&cursor={cursor(r='1', p=str(last + 1000))}",
+        f"page_size=4&cursor={cursor(p='00' + str(middle))}",
+        f"page_size=4&cursor={cursor(r='1', p='00' + str(middle))}",
+        f"page_size=1&cursor={cursor(o='1', r='1', p=str(middle))}",
+        f"page_size=3&jurisdiction=ny&cursor={cursor(r='1', p=str(middle))}",
+        f"page_size=3&q=controlled&cursor={cursor(p=str(middle))}",
+        f"page_size=4&cursor={cursor(p=str(ids[0]))}",  # its extra row has LegiScan data, its page none
+        f"page_size=4&cursor={cursor(o='5000', p=str(ids[0]))}",  # DRF caps offsets at 1000
+        "page_size=4&cursor=%00",  # no base64 in it: an empty cursor, the first page
+    ]
+
+
+def test_bulk_cursors_answer_as_the_general_path(bills, editor, monkeypatch):
+    queries = bulk_cursors(bills)
+    assert all(bulk_would_answer(query) for query in queries)
+    urls = [f"/api/v1/bills/bulk/?{query}" for query in queries]
+    given = [(answer_at(client_for(None), url), answer_at(client_for(editor), url)) for url in urls]
+    bulk_general_path(monkeypatch)
+    for url, answers in zip(urls, given, strict=True):
+        assert answers == (answer_at(client_for(None), url), answer_at(client_for(editor), url)), url
+    assert {anonymous[0] for anonymous, _ in given} == {200}
+
+
+# Only the general path answers these: a filter that is not a column condition, bad values and cursors (its
+# 400s, with the same body), positions that are not plain ids.
+BULK_GENERAL = [
+    "identifier=AB%201",
+    "stage=bogus",
+    "page_size=0",
+    "page_size=-3",
+    "cursor=notacursor",
+    "cursor=" + cursor(o="-1"),
+    "cursor=" + cursor(r="x"),
+    "cursor=" + cursor(p="-5"),
+    "cursor=" + cursor(p="1" * 19),
+    "cursor=" + cursor(p=" 7"),
+    "cursor=" + cursor(p="abc"),
+    "stage=bogus&cursor=notacursor",
+]
+
+
+@pytest.mark.parametrize("query", BULK_GENERAL)
+def test_bulk_other_filters_and_bad_cursors_go_to_the_general_path(bills, monkeypatch, query):
+    assert not bulk_would_answer(query)
+    url = f"/api/v1/bills/bulk/?{query}"
+    given = answer_at(client_for(None), url)
+    bulk_general_path(monkeypatch)
+    assert given == answer_at(client_for(None), url)
+
+
+@pytest.mark.parametrize(
+    "bad", ["notacursor", cursor(o="-1"), cursor(p="abc"), cursor(r="1", p="1.5"), cursor(p="9" * 5000)]
+)
+def test_bulk_bad_cursor_is_a_400_naming_it(bills, bad):
+    client = client_for(None)
+    client.raise_request_exception = False  # a 500 is a failure here, not an error
+    response = client.get(f"/api/v1/bills/bulk/?cursor={bad}")
+    assert response.status_code == 400
+    assert response.json() == {"cursor": ["Invalid cursor: use the `next` or `previous` URL."]}
+
+
+def test_bulk_credits_legiscan_for_its_page_only(bills):
+    ids = sorted(bill.pk for bill in bills)  # bills[0], [5], [10]... have LegiScan ids
+    client = client_for(None)
+    assert "CC BY 4.0" in client.get("/api/v1/bills/bulk/?page_size=4")["X-Attribution"]
+    after_first = client.get(f"/api/v1/bills/bulk/?page_size=4&cursor={cursor(p=str(ids[0]))}")
+    assert [row["id"] for row in after_first.json()["results"]] == ids[1:5]
+    assert not after_first.has_header("X-Attribution")  # the row read beyond the page (bills[5]) is not on it
+    assert 'rel="next"' in after_first["Link"]
+    assert "legiscan" not in after_first["Link"]
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_bulk_runs_one_prepared_query_per_page(bills, editor, signed_in):
+    ids = sorted(bill.pk for bill in bills)
+    client = client_for(editor if signed_in else None)
+    for query in ("page_size=5&jurisdiction=ca,ny", f"page_size=5&cursor={cursor(r='1', p=str(ids[20]))}"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/api/v1/bills/bulk/?{query}")
+        assert response.status_code == 200
+        statements = [query["sql"] for query in queries if "legislation_bill" in query["sql"]]
+        assert len(statements) == 1, statements
+        assert "LEFT JOIN LATERAL" in statements[0]
+        assert len(queries) == (2 if signed_in else 1)  # and the token's user, signed in
+    with connection.cursor() as cursor_:
+        cursor_.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor_.fetchall()]
+    assert any("LEFT JOIN LATERAL" in text and '"id" < $' in text for text in prepared)
+
+
+def test_bulk_csv_through_the_statement_matches_the_general_path(bills, monkeypatch):
+    ids = sorted(bill.pk for bill in bills)
+    url = f"/api/v1/bills/bulk/?format=csv&jurisdiction=ca,ny&page_size=4&cursor={cursor(r='1', p=str(ids[30]))}"
+    assert bulk_would_answer(url.split("?", 1)[1])
+    given = answer_at(client_for(None), url)
+    bulk_general_path(monkeypatch)
+    assert given == answer_at(client_for(None), url)
+    assert given[0] == 200
+    assert given[2]["Content-Type"].startswith("text/csv")
+    assert 'rel="next"' in given[2]["Link"]
