@@ -12,6 +12,7 @@ from django.db.models import (
     Case,
     Count,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -28,7 +29,7 @@ from django.utils import timezone
 from legislation.choices import Stage
 from legislation.models import Bill, Jurisdiction, LegislativeSession, StageChange
 from tracker.db import fetch_query, fetch_shaped
-from tracker.paging import page_with_total
+from tracker.paging import total_of
 
 from .models import (
     Audience,
@@ -382,9 +383,15 @@ LINK_ROW_FIELDS = (
 def link_page(*, links: QuerySet[BillLink], number: int, size: int) -> LinkPage:
     """Page `number` (from 1) of `links` (`recommendation_links`, filtered) in their order, `size` rows of the
     fields a table of bills shows, with how many links all pages hold (`tracker.paging.page_with_total`: one
-    query for a short page, a count besides for a full one; no window over every matching link)."""
-    page = page_with_total(links.values(*LINK_ROW_FIELDS), matching=links, start=(number - 1) * size, size=size)
-    return LinkPage(page.rows, page.total)
+    query, its total a scalar subquery counted once, not a window over every matching link; a count besides only
+    for a page past the last one)."""
+    start = (number - 1) * size
+    counted = links.order_by().annotate(total=Func("id", function="COUNT")).values("total")
+    rows = list(links.values(*LINK_ROW_FIELDS, total=Subquery(counted))[start : start + size])
+    total = rows[0]["total"] if rows else total_of(rows, matching=links, start=start, size=size)
+    for row in rows:
+        del row["total"]
+    return LinkPage(rows, total)
 
 
 def link_filter_options(*, recommendation: Recommendation) -> dict[str, list[tuple[str, str]]]:
