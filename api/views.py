@@ -186,18 +186,20 @@ class ReadOnly(permissions.BasePermission):
     list=extend_schema(summary="List reports", description="The reports whose recommendations are tracked."),
     retrieve=extend_schema(summary="A report"),
 )
-class ReportViewSet(ReadOnlyViewSet):
+class ReportViewSet(RowsListMixin, ReadOnlyViewSet):
     queryset = Report.objects.order_by("-published", "id")
     serializer_class = serializers.ReportSerializer
+    list_columns = {name: name for name in serializers.ReportSerializer.Meta.fields}
 
 
 @extend_schema_view(
     list=extend_schema(summary="List audiences", description="Whom the report's recommendations address."),
     retrieve=extend_schema(summary="An audience"),
 )
-class AudienceViewSet(ReadOnlyViewSet):
+class AudienceViewSet(RowsListMixin, ReadOnlyViewSet):
     queryset = Audience.objects.select_related("report").order_by("report", "order", "id")
     serializer_class = serializers.AudienceSerializer
+    list_columns = {**{name: name for name in serializers.AudienceSerializer.Meta.fields}, "report": "report__slug"}
 
 
 @extend_schema_view(
