@@ -671,6 +671,16 @@ class MeasureSerializer(ReviewFieldsMixin, serializers.ModelSerializer):
         return measure
 
 
+# The measures list's columns (api/rows.py), in MeasureSerializer's order; `html_url` holds the id until the view
+# writes the page's URL there (from the code, id and title of the row).
+MEASURE_LIST_COLUMNS: dict[str, Any] = {
+    **{name: name for name in MeasureSerializer.Meta.fields},
+    "jurisdiction": "jurisdiction__code",
+    "html_url": "id",
+    **REVIEW_COLUMNS,
+}
+
+
 class MeasureDetailSerializer(MeasureSerializer):
     links = MeasureLinkSerializer(many=True, read_only=True, help_text="Recommendations this measure bears on.")
 

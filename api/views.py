@@ -41,7 +41,7 @@ from recommendations.filters import (
     TrackedBillFilter,
     TriageFilter,
 )
-from recommendations.models import Audience, BillLink, Measure, Progress, Report
+from recommendations.models import Audience, BillLink, Measure, Progress, Report, measure_page_path
 from recommendations.selectors import (
     CHANGE_KINDS,
     ChangePosition,
@@ -599,11 +599,19 @@ MEASURE_WRITE = (
     ),
     review=review_schema("measure", serializers.MeasureDetailSerializer),
 )
-class MeasureViewSet(ReviewedMixin, CachedReadsMixin, viewsets.ModelViewSet):
+class MeasureViewSet(ReviewedMixin, RowsListMixin, CachedReadsMixin, viewsets.ModelViewSet):
     serializer_class = serializers.MeasureSerializer
     detail_serializer_class = serializers.MeasureDetailSerializer
     filterset_class = MeasureFilter
     review_model = Measure
+    list_columns = serializers.MEASURE_LIST_COLUMNS
+    list_datetimes = ("created_at", "updated_at", *serializers.REVIEW_DATETIMES)
+
+    def list_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for row in rows:  # as MeasureSerializer.get_html_url
+            path = measure_page_path(jurisdiction=row["jurisdiction"], pk=row["id"], title=row["title"])
+            row["html_url"] = serializers.absolute_url(self.request, path)
+        return rows
 
     def get_queryset(self) -> QuerySet:
         return measure_list(public=not self.sees_unreviewed(), detail=self.action in ("retrieve", "review"))
