@@ -118,3 +118,22 @@ def test_rows_answer_as_the_serializers(rows_world, admin, monkeypatch, url, fmt
     assert anonymous == answer(client_for(None), url)
     assert staff == answer(client_for(admin), url)
     assert anonymous[0] in (200, 400, 404)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+        datetime.datetime(2025, 7, 2, 23, 59, 59, 123456, tzinfo=datetime.UTC),
+        datetime.datetime(2025, 3, 9, 7, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=-5))),
+        datetime.datetime(2025, 1, 2, 3, 4, 5),  # naive: the field's own rules
+    ],
+)
+def test_times_are_written_as_drf_writes_them(zone, value):
+    from rest_framework.fields import DateTimeField
+
+    from api.rows import datetime_text
+
+    with timezone.override(zone):
+        assert datetime_text(value) == DateTimeField().to_representation(value)
