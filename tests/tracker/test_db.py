@@ -9,6 +9,7 @@ from django.db.models import F, Max
 from django.test.utils import CaptureQueriesContext
 
 from legislation.models import Bill
+from tracker import db as tracker_db
 from tracker.db import ShapeError, fetch_prepared, fetch_query, fetch_shaped
 
 
@@ -152,3 +153,18 @@ def test_fetch_shaped_refuses_a_value_the_sql_does_not_hold_as_given(bills, monk
         fetch_shaped("unused", unused, {"stage": "enacted"})
     with pytest.raises(ShapeError, match="booleans"):
         fetch_shaped("boolean", unused, {"flag": True})
+
+
+def test_other_databases_run_the_orm_query_as_django_does(bills, monkeypatch):
+    """SQLite (`make run`): no markers, no prepared statements; the query is built with the values and run."""
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    monkeypatch.setattr("tracker.db._SHAPED", {})
+    values = {"codes": ["ca", "ny"], "since": datetime.date(2025, 1, 6)}
+    assert fetch_shaped(("bills", 2), by_code_since, values) == list(by_code_since(values))
+    assert fetch_query(Bill.objects.order_by("id").values_list("pk", flat=True)) == sorted(bills)
+
+    def bad(values):
+        return Bill.objects.filter(identifier__startswith=values["prefix"]).values("pk")
+
+    assert fetch_shaped("no markers here", bad, {"prefix": "HB"}) == list(bad({"prefix": "HB"}))
+    assert not tracker_db._SHAPED  # nothing compiled, nothing kept
