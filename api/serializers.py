@@ -68,6 +68,16 @@ def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
 # --- The report -------------------------------------------------------------------------------------------------
 
 
+def serializer_columns(
+    serializer: type[serializers.ModelSerializer], paths: dict[str, Any] | None = None, *, omit: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A list's row columns (api/rows.py): output name -> ORM path or expression, in the order of `serializer`'s
+    fields, each its own name unless `paths` maps it (`{"report": "report__slug"}`), without the fields in `omit`
+    (those the view adds to the rows)."""
+    paths = paths or {}
+    return {name: paths.get(name, name) for name in serializer.Meta.fields if name not in omit}
+
+
 class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
@@ -90,6 +100,10 @@ class AudienceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Audience
         fields = ["id", "slug", "name", "order", "report"]
+
+
+REPORT_LIST_COLUMNS = serializer_columns(ReportSerializer)
+AUDIENCE_LIST_COLUMNS = serializer_columns(AudienceSerializer, {"report": "report__slug"})
 
 
 class ProgressSummarySerializer(serializers.Serializer):
@@ -150,11 +164,11 @@ class RecommendationSerializer(ProgressSummaryMixin, serializers.ModelSerializer
 
 # The recommendations list's rows (api/rows.py), in the order of RecommendationSerializer's fields but the summary
 # (views add it from `progress_counts`).
-RECOMMENDATION_LIST_COLUMNS: dict[str, Any] = {
-    name: {"report": "report__slug", "audience": "audience__slug", "parent": "parent_id"}.get(name, name)
-    for name in RecommendationSerializer.Meta.fields
-    if name != "progress_summary"
-}
+RECOMMENDATION_LIST_COLUMNS = serializer_columns(
+    RecommendationSerializer,
+    {"report": "report__slug", "audience": "audience__slug", "parent": "parent_id"},
+    omit=("progress_summary",),
+)
 
 
 class RecommendationLinkSerializer(serializers.ModelSerializer):
@@ -326,10 +340,9 @@ class BulkBillSerializer(BillSerializer):
 
 
 # Output name -> ORM path, in the order of BillSerializer's fields.
-BILL_LIST_COLUMNS: dict[str, str] = {
-    name: {"jurisdiction": "jurisdiction__code", "session": "session__identifier"}.get(name, name)
-    for name in BillSerializer.Meta.fields
-}
+BILL_LIST_COLUMNS: dict[str, str] = serializer_columns(
+    BillSerializer, {"jurisdiction": "jurisdiction__code", "session": "session__identifier"}
+)
 
 
 class BillActionSerializer(serializers.ModelSerializer):
@@ -673,12 +686,9 @@ class MeasureSerializer(ReviewFieldsMixin, serializers.ModelSerializer):
 
 # The measures list's columns (api/rows.py), in MeasureSerializer's order; `html_url` holds the id until the view
 # writes the page's URL there (from the code, id and title of the row).
-MEASURE_LIST_COLUMNS: dict[str, Any] = {
-    **{name: name for name in MeasureSerializer.Meta.fields},
-    "jurisdiction": "jurisdiction__code",
-    "html_url": "id",
-    **REVIEW_COLUMNS,
-}
+MEASURE_LIST_COLUMNS = serializer_columns(
+    MeasureSerializer, {"jurisdiction": "jurisdiction__code", "html_url": "id", **REVIEW_COLUMNS}
+)
 
 
 class MeasureDetailSerializer(MeasureSerializer):

@@ -189,7 +189,7 @@ class ReadOnly(permissions.BasePermission):
 class ReportViewSet(RowsListMixin, ReadOnlyViewSet):
     queryset = Report.objects.order_by("-published", "id")
     serializer_class = serializers.ReportSerializer
-    list_columns = {name: name for name in serializers.ReportSerializer.Meta.fields}
+    list_columns = serializers.REPORT_LIST_COLUMNS
 
 
 @extend_schema_view(
@@ -199,7 +199,7 @@ class ReportViewSet(RowsListMixin, ReadOnlyViewSet):
 class AudienceViewSet(RowsListMixin, ReadOnlyViewSet):
     queryset = Audience.objects.select_related("report").order_by("report", "order", "id")
     serializer_class = serializers.AudienceSerializer
-    list_columns = {**{name: name for name in serializers.AudienceSerializer.Meta.fields}, "report": "report__slug"}
+    list_columns = serializers.AUDIENCE_LIST_COLUMNS
 
 
 @extend_schema_view(

@@ -770,6 +770,16 @@ def _position_of(values: Mapping[str, Any], position: ChangePosition | None) -> 
     return ChangePosition(at=values["at"], kind=position.kind, id=values.get("id", position.id))
 
 
+def _previous_versions(history: QuerySet) -> QuerySet:
+    """The versions in `history` of the outer query's object that come before its version, newest first (for a
+    subquery: the status a change moved from)."""
+    return history.filter(
+        Q(history_date__lt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
+        id=OuterRef("id"),
+    ).order_by("-history_date", "-history_id")
+
+
 def _stage_change_query(
     values: Mapping[str, Any], *, newest_first: bool, position: ChangePosition | None, limit: int
 ) -> QuerySet:
@@ -808,11 +818,7 @@ def _progress_change_query(
     """Public changes of progress beyond the position, by `values` (`since`, `jurisdiction_ids`,
     `recommendation`), each with the status before it."""
     history = Progress.history.model
-    previous = history.objects.filter(
-        Q(history_date__lt=OuterRef("history_date"))
-        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
-        id=OuterRef("id"),
-    ).order_by("-history_date", "-history_id")
+    previous = _previous_versions(history.objects.all())
     beyond = _beyond("progress", _position_of(values, position), "history_date", "history_id", backwards=newest_first)
     # A save that only records a proposal waiting for review changed nothing public.
     changes = history.objects.filter(beyond).exclude(history_change_reason__startswith=HISTORY_PROPOSAL)
@@ -852,11 +858,7 @@ def _measure_change_query(
     public)."""
     history = Measure.history.model
     approved = history.objects.filter(review_status=ReviewStatus.APPROVED)
-    previous = approved.filter(
-        Q(history_date__lt=OuterRef("history_date"))
-        | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
-        id=OuterRef("id"),
-    ).order_by("-history_date", "-history_id")
+    previous = _previous_versions(approved)
     beyond = _beyond("measure", _position_of(values, position), "history_date", "history_id", backwards=newest_first)
     changes = (
         approved.filter(beyond)
