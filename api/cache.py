@@ -65,8 +65,11 @@ def data_version() -> DataVersion:
 
 def data_version_bump() -> DataVersion:
     """Declare that what the API shows has changed: every cached page and ETag is dropped."""
+    from .local import MEMORY  # which imports this module
+
     version = DataVersion.new()
     cache.set(DATA_VERSION_KEY, version.dumps(), timeout=None)
+    MEMORY.seen(version)  # this process's kept pages are out of date at once
     return version
 
 
@@ -153,21 +156,22 @@ def _redis():
 
 
 def lookup(
-    key: str, *, throttle: tuple[str, int] | None = None, timeout: int | None = None
+    key: str, *, throttle: tuple[str, int] | None = None, requests: int = 1, timeout: int | None = None
 ) -> tuple[DataVersion, Any, int | None]:
     """The data version and the cached response at `key` in one cache round trip; with `throttle` (a counter key
-    and its window in seconds) also counts this request and returns the count. `timeout` is the lifetime of the
-    caller's entries (API_CACHE_SECONDS by default): 0 means none is served."""
+    and its window in seconds) also counts `requests` (this one and any counted elsewhere since) and returns the
+    count. `timeout` is the lifetime of the caller's entries (API_CACHE_SECONDS by default): 0 means none is
+    served."""
     client = _redis()
     if client is None:
-        count = throttle_count(*throttle) if throttle else None
+        count = throttle_count(*throttle, requests=requests) if throttle else None
         values = cache.get_many([DATA_VERSION_KEY, key])
         raw_version, cached = values.get(DATA_VERSION_KEY), values.get(key)
     else:
         pipe = client.pipeline(transaction=False)
         if throttle:
             counter = cache.make_and_validate_key(throttle[0])
-            pipe.incr(counter)
+            pipe.incr(counter, requests)
             pipe.expire(counter, throttle[1] + 1)
         pipe.mget([cache.make_and_validate_key(DATA_VERSION_KEY), cache.make_and_validate_key(key)])
         results = pipe.execute()
@@ -200,19 +204,19 @@ def store(key: str, version: DataVersion, response: HttpResponseBase, *, timeout
         client.set(cache.make_and_validate_key(key), caches["default"]._cache._serializer.dumps(value), ex=timeout)
 
 
-def throttle_count(key: str, window: int) -> int:
-    """Count one request under `key` (a fixed window of `window` seconds) and return the count so far."""
+def throttle_count(key: str, window: int, *, requests: int = 1) -> int:
+    """Count `requests` under `key` (a fixed window of `window` seconds) and return the count so far."""
     client = _redis()
     if client is not None:
         counter = cache.make_and_validate_key(key)
         pipe = client.pipeline(transaction=False)
-        pipe.incr(counter)
+        pipe.incr(counter, requests)
         pipe.expire(counter, window + 1)
         return pipe.execute()[0]
     try:
-        return cache.incr(key)
+        return cache.incr(key, requests)
     except ValueError:  # first request of the window
-        return 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
+        return requests if cache.add(key, requests, timeout=window + 1) else cache.incr(key, requests)
 
 
 # --- Cached counts ------------------------------------------------------------------------------------------------

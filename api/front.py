@@ -28,7 +28,8 @@ from django.utils.http import http_date
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from .cache import etag_for, lookup, response_key, store
+from . import local
+from .cache import etag_for, lookup, response_cache_timeout, response_key, store
 from .throttling import COUNTED, AnonRateThrottle, window_key
 
 FORMATS = {"json": "application/json", "csv": "text/csv"}
@@ -92,7 +93,10 @@ class CacheFrontMiddleware:
         request.get_host()  # a disallowed Host is a 400 here too, as CommonMiddleware makes it further down
         counter, _ = window_key("anon", AnonRateThrottle().get_ident(request), duration)
         key = response_key(request.path, list(request.GET.lists()), media_type)
-        version, cached, count = lookup(key, throttle=(counter, duration))
+        # With the requests this process answered from its own memory since (api/local.py).
+        requests = 1 + local.MEMORY.pending(counter)
+        version, cached, count = lookup(key, throttle=(counter, duration), requests=requests)
+        local.MEMORY.counted(counter, count, version)
         setattr(request, COUNTED, count)
         request.api_lookup = (key, version, cached)  # the view reuses it instead of asking again
         if count > limit:
@@ -107,6 +111,8 @@ class CacheFrontMiddleware:
             if response is None:
                 return self.get_response(request)
             store(key, version, response)
+        if local.local_seconds() > 0 and response_cache_timeout() > 0:
+            request.environ[local.MARK] = version.token  # the WSGI application keeps this page (api/local.py)
         response["ETag"], response["Last-Modified"] = etag, http_date(last_modified)
         patch_cache_control(response, no_cache=True)
         if isinstance(response, HttpResponse):  # as CommonMiddleware does, lest the server send it in chunks

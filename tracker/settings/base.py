@@ -205,6 +205,9 @@ REST_FRAMEWORK = {
 }
 # Cached API pages expire after this many seconds even when no data changed (changes drop them at once).
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=3600)
+# A server process answers a cached API page again from its own memory for this long before it asks Redis for the
+# data version (and adds the requests it counted to the shared rate): api/local.py. 0 asks Redis every time.
+API_LOCAL_SECONDS = env.float("API_LOCAL_SECONDS", default=1.0)
 # A list's total (of a full page) is counted once per data version and filter, and kept this long at most.
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=3600)
 # Cached public pages (tracker/pages.py) likewise: kept this long at most, dropped at once by any change.
