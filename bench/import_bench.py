@@ -10,7 +10,8 @@ at the end (a 500,000-bill run leaves the database the read benchmarks can be po
 
 1. first import, in slices of 50,000 bills (one import run each), each slice timed: the first slice is the
    50,000-bill first import of issue 12, the last one the same work on a table that already holds N - 50,000;
-   right after the first slice, that slice again: the unchanged re-import at 50,000 bills;
+   right after the first slice, the database is copied (a template copy): the unchanged re-import of that slice is
+   then timed in alternating rounds on the copy (50,000 bills) and on the full database (N bills), medians kept;
 2. the same files again, all N bills (must write 0 rows);
 3. the same files with 1% of the bills changed (one more action that moves their stage);
 4. the Ohio master list fixture (LegiScan, 2,131 bills), first import and re-import.
@@ -92,18 +93,25 @@ BLOCKS = "(shared buffers)"  # a key of table_writes that is no table
 TARGETS = {"first_seconds": 20.0, "unchanged_seconds": 3.0, "peak_mb": 300.0, "ohio_seconds": 3.0}
 SLICE = 50_000  # bills a slice of the first import; the targets are set for this many
 MAX_GROWTH = 1.10  # time a bill at N bills over the time a bill at 50,000
-REPEATS = 3  # an unchanged slice is timed this many times at each size, the best kept: a busy machine adds noise
+REPEATS = 5  # alternating rounds of the unchanged slice at 50,000 bills and at N, medians kept: a busy machine adds
+# noise, and a drift in the machine's speed between the two (minutes apart when timed one after the other) looked
+# like growth
 LAST_SLICES = 3  # the first import's growth: the mean of the last slices (all but the first, at most this many)
+
+
+def _maintenance(database_url: str, *statements: str) -> None:
+    """Run statements on the server's `postgres` database (creating and dropping databases)."""
+    import psycopg
+
+    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
 
 
 def configure(database_url: str) -> None:
     """Create the benchmark database afresh, then set Django up on it."""
-    import psycopg
-
     name = database_url.rsplit("/", 1)[1]
-    with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    _maintenance(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings.test")
     import django
@@ -294,6 +302,7 @@ def copy_baseline() -> tuple[float, int]:
     """Seconds to COPY every row of the bill tables into scratch tables without indexes (same rows, same run)."""
     from django.db import connection
 
+    connection.ensure_connection()
     raw = connection.connection  # psycopg 3
     dumps = {}
     with raw.cursor() as cursor:
@@ -350,8 +359,29 @@ def report(passes: list[Pass], copy_seconds: float, copy_rows: int) -> list[str]
     return []
 
 
-def best(passes: list[Pass]) -> Pass:
-    return min(passes, key=lambda item: item.cpu_per_bill)
+def median(passes: list[Pass]) -> Pass:
+    return sorted(passes, key=lambda item: item.cpu_per_bill)[len(passes) // 2]
+
+
+def use_database(name: str) -> None:
+    """Point Django's connection at another database of the same server (closed now, opened on next use)."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = name
+
+
+def snapshot(database_url: str) -> str:
+    """Copy the benchmark database as it is now (a template copy of its files) and return the copy's name."""
+    name = database_url.rsplit("/", 1)[1]
+    copy = f"{name}_at_{SLICE // 1000}k"
+    use_database(name)  # closed: a template may have no other connection
+    _maintenance(
+        database_url,
+        f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)',
+        f'CREATE DATABASE "{copy}" TEMPLATE "{name}" STRATEGY FILE_COPY',
+    )
+    return copy
 
 
 def growth(passes: dict[str, Pass]) -> list[tuple[str, Pass, list[Pass]]]:
@@ -445,6 +475,7 @@ def main() -> int:
         def run(files: list[Path]):
             return lambda: import_files(source="openstates", paths=files, scope="bench")
 
+        full = args.database_url.rsplit("/", 1)[1]
         per_slice = SLICE // args.per_page
         groups = [paths[start : start + per_slice] for start in range(0, len(paths), per_slice)]
         slices = []
@@ -453,15 +484,19 @@ def main() -> int:
             name = f"slice {number}"
             slices.append(passes.setdefault(name, measure(f"1.{number} first import, {name}", bills, run(group))))
             if number == 1 and len(groups) > 1:
-                again = [
-                    measure(f"1.1 again: unchanged, best of {REPEATS}", bills, run(group)) for _ in range(REPEATS)
-                ]
-                passes["unchanged 50k"] = best(again)
+                at_slice = snapshot(args.database_url)
         if len(groups) > 1:
-            again = [
-                measure(f"2.0 slice 1 unchanged, best of {REPEATS}", SLICE, run(groups[0])) for _ in range(REPEATS)
-            ]
-            passes["unchanged 50k at N"] = best(again)
+            rounds: dict[str, list[Pass]] = {"unchanged 50k": [], "unchanged 50k at N": []}
+            for _ in range(REPEATS):
+                for key, database, name in (
+                    ("unchanged 50k", at_slice, f"2.0 slice 1 unchanged, {SLICE // 1000}k db"),
+                    ("unchanged 50k at N", full, f"2.0 slice 1 unchanged, {args.bills // 1000}k db"),
+                ):
+                    use_database(database)
+                    rounds[key].append(measure(name, SLICE, run(groups[0])))
+            passes.update({key: median(items) for key, items in rounds.items()})
+            use_database(full)
+            _maintenance(args.database_url, f'DROP DATABASE "{at_slice}" WITH (FORCE)')
         passes["first"] = Pass(
             "1. first import",
             args.bills,
