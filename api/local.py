@@ -47,10 +47,12 @@ def local_seconds() -> float:
 
 
 def page_key(environ: dict[str, Any]) -> PageKey:
-    """What a kept page must match: the request's own text (host, path, query, format asked for, scheme), so that
-    a page is replayed only for a request Django answered the same way (its Host allowed, its format chosen)."""
+    """What a kept page must match: the request's own text (host, path, query, format asked for, scheme, and the
+    proxy headers Django may read for them), so that a page is replayed only for a request Django answered the same
+    way (its Host allowed, its format chosen, its links written with the same scheme and host)."""
     return (
         environ.get("HTTP_HOST"),
+        environ.get("HTTP_X_FORWARDED_HOST"),
         environ.get("PATH_INFO"),
         environ.get("QUERY_STRING"),
         environ.get("HTTP_ACCEPT"),
