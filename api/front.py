@@ -6,7 +6,9 @@ one cache round trip here: it counts the request against the anonymous rate, rea
 cached page, all in one pipeline. A hit (or a 304) is answered at once with exactly the bytes and headers DRF
 produced when it cached the page. A miss on a view with a `lean` answer (the bills list, api/bill_list.py) is
 answered by it when it can, and cached. Anything else (a miss, a signed-in user, content negotiation by Accept, a
-client over its rate) goes on down the stack to the DRF view, which then does not count the request again.
+client over its rate) goes on down the stack to the DRF view, which then does not count the request again. A
+page answered here is marked for the server process to keep and answer again itself, before Django, for a short
+while (api/local.py); the requests it answers so are added to the client's count at its next round trip here.
 
 It sits after SecurityMiddleware and XFrameOptionsMiddleware, whose headers every response keeps, and checks the
 Host header and sets Content-Length as CommonMiddleware would.
