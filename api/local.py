@@ -47,15 +47,16 @@ def local_seconds() -> float:
 
 
 def page_key(environ: dict[str, Any]) -> PageKey:
-    """What a kept page must match: the request's own text (host, path, query, format asked for, scheme, and the
-    proxy headers Django may read for them), so that a page is replayed only for a request Django answered the same
-    way (its Host allowed, its format chosen, its links written with the same scheme and host)."""
+    """What a kept page must match: the request's own text (host, path, query, format and encoding asked for,
+    scheme, and the proxy headers Django may read for them), so that a page is replayed only for a request Django
+    answered the same way (its Host allowed, its format chosen, its links written with the same scheme and host)."""
     return (
         environ.get("HTTP_HOST"),
         environ.get("HTTP_X_FORWARDED_HOST"),
         environ.get("PATH_INFO"),
         environ.get("QUERY_STRING"),
         environ.get("HTTP_ACCEPT"),
+        environ.get("HTTP_ACCEPT_ENCODING"),  # were a compressing middleware added, bodies would differ by it
         environ.get("wsgi.url_scheme"),
         environ.get("HTTP_X_FORWARDED_PROTO"),
     )

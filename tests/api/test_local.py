@@ -84,6 +84,7 @@ def test_a_kept_page_is_answered_without_django_with_the_same_status_headers_and
         {"HTTP_ACCEPT": "text/csv"},
         {"HTTP_HOST": "127.0.0.1"},
         {"HTTP_X_FORWARDED_PROTO": "https"},
+        {"HTTP_ACCEPT_ENCODING": "gzip"},
         {"QUERY_STRING": "page=last&jurisdiction=ca"},
     ],
 )
