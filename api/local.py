@@ -115,7 +115,9 @@ class Memory:
                 # Mostly past windows; a current one loses what it counted here since its last round trip (fewer
                 # than 1/SHARE of its rate).
                 self.counts.clear()
-            self.counts[counter] = _Count(total, 0, now)
+            # Requests another thread answered here during the round trip stay pending: `total` is without them.
+            known = self.counts.get(counter)
+            self.counts[counter] = _Count(total, known.pending if known is not None else 0, now)
         self.seen(version)
 
     def answer(self, key: PageKey, counter: str, limit: int, seconds: float) -> Page | None:

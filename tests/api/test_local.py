@@ -203,3 +203,16 @@ def test_memory_keeps_the_newest_pages_within_its_bytes(monkeypatch):
     assert memory.size == pages[1].size + pages[2].size
     memory.keep((3,), local.Page("v", "200 OK", [], b"x" * 2_000))  # too big to keep
     assert (3,) not in memory.pages
+
+
+def test_requests_answered_during_a_round_trip_stay_pending():
+    from api import local
+
+    memory, version = local.Memory(), DataVersion.new()
+    memory.counted("client", 1, version)
+    memory.keep(("page",), local.Page(version.token, "200 OK", [], b"{}"))
+    assert memory.answer(("page",), "client", 1_000, 60) is not None
+    assert memory.pending("client") == 1  # handed to a round trip
+    assert memory.answer(("page",), "client", 1_000, 60) is not None  # another thread, meanwhile
+    memory.counted("client", 3, version)  # the round trip's count: the first two requests and its own
+    assert memory.pending("client") == 1
