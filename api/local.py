@@ -11,7 +11,8 @@ cache is kept here too, exactly as it left the server (status, every header, bod
 - the page was made at that data version;
 - the client is far enough from its rate: requests answered here are counted here and added to Redis at the next
   round trip, and a process counts here at most a sixteenth of what remains of a client's rate (`SHARE`), so a
-  client nearing its rate is counted in Redis on every request and refused there (a 429) as it is now.
+  client nearing its rate is counted in Redis on every request and refused there (a 429) as it is now. With one
+  process the rate holds exactly; a burst spread over several can pass it by at most 1/SHARE of it per process.
 
 A request it cannot answer (any other method, a signed-in or conditional request, a page not kept or out of date, a
 client near its rate) goes to Django unchanged. `API_LOCAL_SECONDS = 0` turns it off.
