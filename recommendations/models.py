@@ -7,6 +7,8 @@ and counted only once a Reviewer other than their author approved them (`recomme
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -95,12 +97,22 @@ class EvidenceLevel(models.TextChoices):
     STATED = "S", "Stated in the report"
 
 
+# A recommendation's place in the report's order as one number: its audience's order, then its own (both at most
+# 32,767), as BillLink.position keeps it.
+POSITION_STEP = 32_768
+
+
 class RecommendationQuerySet(models.QuerySet["Recommendation"]):
     def top_level(self) -> RecommendationQuerySet:
         return self.filter(parent__isnull=True)
 
     def for_display(self) -> RecommendationQuerySet:
         return self.select_related("audience", "report").order_by("audience__order", "order")
+
+    def with_position(self) -> RecommendationQuerySet:
+        """Each recommendation's `position`: its place in the report's order (audience, then recommendation) as
+        one number, which links keep (BillLink.position)."""
+        return self.annotate(position=models.F("audience__order") * POSITION_STEP + models.F("order"))
 
 
 class Recommendation(models.Model):
@@ -246,15 +258,23 @@ class BillLink(Reviewed):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The recommendation's place in the report's order (RecommendationQuerySet.with_position), kept here so that an
+    # index serves the links' default order (report order, then bill, then measure) instead of a sort of every
+    # link; set on save, and again for every link of a recommendation or audience whose order changes (receivers).
+    position = models.PositiveIntegerField(default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["position"])
     objects = BillLinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["recommendation", "bill", "measure"]
         permissions = [("review_billlink", "Can approve or reject links")]
-        # The API's `ordering=created_at` (with its id tiebreak) reads this index in order.
-        indexes = [models.Index(fields=["created_at", "id"], name="billlink_created_at_order")]
+        indexes = [
+            # The API's `ordering=created_at` (with its id tiebreak) reads this index in order.
+            models.Index(fields=["created_at", "id"], name="billlink_created_at_order"),
+            # And its default order this one (recommendations.selectors.bill_link_list).
+            models.Index(fields=["position", "bill", "measure", "id"], name="billlink_report_order"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["recommendation", "bill"], name="unique_link_per_recommendation_bill"),
             models.UniqueConstraint(
@@ -270,6 +290,20 @@ class BillLink(Reviewed):
 
     def __str__(self) -> str:
         return f"{self.bill or self.measure} {self.effect} {self.recommendation.code}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "recommendation" in update_fields or "recommendation_id" in update_fields:
+            self.position = (
+                Recommendation.objects.with_position()
+                .filter(pk=self.recommendation_id)
+                .values_list("position", flat=True)
+                .first()
+                or 0
+            )
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "position"}
+        super().save(*args, **kwargs)
 
     @property
     def subject(self) -> Bill | Measure | None:

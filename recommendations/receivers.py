@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.text import Truncator
 from simple_history.signals import pre_create_historical_record
@@ -36,3 +38,28 @@ def history_change_reason(sender: type, *, instance: Any, history_instance: Any,
     verb = HISTORY_VERBS.get(history_instance.history_type, "changed")
     limit = history_instance._meta.get_field("history_change_reason").max_length
     history_instance.history_change_reason = Truncator(f"{verb}: {why}" if why else verb).chars(limit or 100)
+
+
+# --- The links' copy of their recommendation's place in the report (BillLink.position) ---------------------------
+
+
+def links_position_refresh(links: Any) -> int:
+    """Set `position` on these links from their recommendations (after the report's order changed)."""
+    from .models import Recommendation
+
+    position = Recommendation.objects.with_position().filter(pk=OuterRef("recommendation_id")).values("position")
+    return links.update(position=Subquery(position[:1]))
+
+
+@receiver(post_save, sender="recommendations.Recommendation", dispatch_uid="recommendations.links_position_rec")
+def links_position_after_recommendation(sender: type, *, instance: Any, created: bool, **kwargs: Any) -> None:
+    if not created:  # a new recommendation has no links yet
+        links_position_refresh(instance.links.all())
+
+
+@receiver(post_save, sender="recommendations.Audience", dispatch_uid="recommendations.links_position_audience")
+def links_position_after_audience(sender: type, *, instance: Any, created: bool, **kwargs: Any) -> None:
+    if not created:
+        from .models import BillLink
+
+        links_position_refresh(BillLink.objects.filter(recommendation__audience=instance))

@@ -122,7 +122,8 @@ def bill_link_list(*, public: bool = True) -> QuerySet[BillLink]:
     return (
         links.for_list()
         .select_related(*REVIEWERS)
-        .order_by("recommendation__audience__order", "recommendation__order", "bill_id", "measure_id", "id")
+        # The report's order (audience, then recommendation) as the links keep it: an index serves this order.
+        .order_by("position", "bill_id", "measure_id", "id")
     )
 
 

@@ -146,6 +146,11 @@ class _Keys:
         raise SnapshotError(f"No key for {model._meta.label}")
 
 
+# Fields a database computes from others (a link's copy of its recommendation's place in the report): not in a
+# snapshot, set again when the record is loaded.
+DERIVED = {"billlink": ("position",)}
+
+
 def _fields(model: type[models.Model], exclude: Iterable[str] = ()) -> list[models.Field]:
     skip = set(exclude)
     return [f for f in model._meta.concrete_fields if f.name not in skip and not f.primary_key]
@@ -245,7 +250,7 @@ def snapshot_records(*, exported_at: datetime.datetime | None = None) -> Iterato
         )
     for kind in ("billlink", "progress"):
         for obj in REF_MODELS[kind].objects.order_by("pk").iterator(chunk_size=500):
-            yield emit(_record(kind, obj, keys, ref=True))
+            yield emit(_record(kind, obj, keys, exclude=DERIVED.get(kind, ()), ref=True))
     for search in SavedSearch.objects.order_by("pk").prefetch_related("jurisdictions"):
         record = _record("savedsearch", search, keys, ref=True)
         record["jurisdictions"] = sorted(j.code for j in search.jurisdictions.all())
@@ -496,7 +501,7 @@ class _Importer:
         self.upsert("bill", Bill, {"pk": pk}, values, label=" ".join(key), preload=False)
 
     def on_billlink(self, record: dict) -> None:
-        values = self.values(BillLink, record)
+        values = self.values(BillLink, record, exclude=DERIVED["billlink"])
         lookup = {"recommendation_id": values["recommendation_id"]}
         lookup |= {"bill_id": values["bill_id"]} if values["bill_id"] else {"measure_id": values["measure_id"]}
         label = f"{record['recommendation'][1]} - {record['bill'] or 'measure ' + str(record['measure'])}"
