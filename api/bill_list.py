@@ -108,13 +108,15 @@ def bill_page(params: QueryDict, url: str, version: DataVersion | None = None) -
     return BillPage(data=data, legiscan=page.legiscan)
 
 
+def _json_response(page: BillPage | None) -> HttpResponse | None:
+    """A page as the cache front answers it, without DRF (None: DRF must answer)."""
+    return None if page is None else page.finish(HttpResponse(json_dumps(page.data), headers=JSON_HEADERS))
+
+
 def bill_page_response(request: HttpRequest) -> HttpResponse | None:
     """The JSON response of the bills list for the cache front, without DRF; None when DRF must answer."""
     looked_up = getattr(request, "api_lookup", None)  # (key, version, cached) by the cache front
-    page = bill_page(request.GET, request.build_absolute_uri(), looked_up[1] if looked_up else None)
-    if page is None:
-        return None
-    return page.finish(HttpResponse(json_dumps(page.data), headers=JSON_HEADERS))
+    return _json_response(bill_page(request.GET, request.build_absolute_uri(), looked_up[1] if looked_up else None))
 
 
 # --- The bulk listing -------------------------------------------------------------------------------------------
@@ -194,7 +196,4 @@ def bulk_page(request: PageRequest | Request, paginator: CursorPagination) -> Bi
 
 def bulk_page_response(request: HttpRequest) -> HttpResponse | None:
     """The JSON response of the bulk listing for the cache front, without DRF; None when DRF must answer."""
-    page = bulk_page(PageRequest(request.GET, request.build_absolute_uri()), CursorPagination())
-    if page is None:
-        return None
-    return page.finish(HttpResponse(json_dumps(page.data), headers=JSON_HEADERS))
+    return _json_response(bulk_page(PageRequest(request.GET, request.build_absolute_uri()), CursorPagination()))

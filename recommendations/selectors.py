@@ -781,14 +781,31 @@ def _previous_versions(history: QuerySet) -> QuerySet:
     ).order_by("-history_date", "-history_id")
 
 
+def _in_time_order(
+    changes: QuerySet,
+    kind: str,
+    values: Mapping[str, Any],
+    position: ChangePosition | None,
+    *,
+    at: str,
+    pk: str,
+    newest_first: bool,
+) -> QuerySet:
+    """`changes` of `kind` beyond the position and at or after `since` (`values`), in the order of their time field
+    `at` and id `pk`: newest first, or oldest."""
+    changes = changes.filter(_beyond(kind, _position_of(values, position), at, pk, backwards=newest_first))
+    if "since" in values:
+        changes = changes.filter(**{f"{at}__gte": values["since"]})
+    return changes.order_by(*((f"-{at}", f"-{pk}") if newest_first else (at, pk)))
+
+
 def _stage_change_query(
     values: Mapping[str, Any], *, newest_first: bool, position: ChangePosition | None, limit: int
 ) -> QuerySet:
     """Stage changes beyond the position, by `values` (`since`, `jurisdiction_ids`, `recommendation`, `bill`)."""
-    beyond = _beyond("stage", _position_of(values, position), "seen_at", "id", backwards=newest_first)
-    stage_changes = StageChange.objects.filter(beyond)
-    if "since" in values:
-        stage_changes = stage_changes.filter(seen_at__gte=values["since"])
+    stage_changes = _in_time_order(
+        StageChange.objects.all(), "stage", values, position, at="seen_at", pk="id", newest_first=newest_first
+    )
     if "jurisdiction_ids" in values:
         stage_changes = stage_changes.filter(bill__jurisdiction_id__in=values["jurisdiction_ids"])
     if "recommendation" in values:
@@ -796,8 +813,7 @@ def _stage_change_query(
         stage_changes = stage_changes.filter(bill_id__in=linked)
     if "bill" in values:
         stage_changes = stage_changes.filter(bill_id=values["bill"])
-    time_order = ("-seen_at", "-id") if newest_first else ("seen_at", "id")
-    return stage_changes.order_by(*time_order).values(
+    return stage_changes.values(
         "id",
         "seen_at",
         "bill_id",
@@ -820,34 +836,34 @@ def _progress_change_query(
     `recommendation`), each with the status before it."""
     history = Progress.history.model
     previous = _previous_versions(history.objects.all())
-    beyond = _beyond("progress", _position_of(values, position), "history_date", "history_id", backwards=newest_first)
     # A save that only records a proposal waiting for review changed nothing public.
-    changes = history.objects.filter(beyond).exclude(history_change_reason__startswith=HISTORY_PROPOSAL)
-    if "since" in values:
-        changes = changes.filter(history_date__gte=values["since"])
+    changes = _in_time_order(
+        history.objects.exclude(history_change_reason__startswith=HISTORY_PROPOSAL),
+        "progress",
+        values,
+        position,
+        at="history_date",
+        pk="history_id",
+        newest_first=newest_first,
+    )
     if "jurisdiction_ids" in values:
         changes = changes.filter(jurisdiction_id__in=values["jurisdiction_ids"])
     if "recommendation" in values:
         changes = changes.filter(recommendation__code=values["recommendation"])
-    history_order = ("-history_date", "-history_id") if newest_first else ("history_date", "history_id")
-    return (
-        changes.annotate(from_status=Subquery(previous.values("status")[:1]))
-        .order_by(*history_order)
-        .values(
-            "history_id",
-            "history_date",
-            "jurisdiction__code",
-            "jurisdiction__name",
-            "recommendation_id",
-            "recommendation__code",
-            "recommendation__title",
-            "from_status",
-            "status",
-            "basis",
-            "reason",
-            "evidence_url",
-        )[:limit]
-    )
+    return changes.annotate(from_status=Subquery(previous.values("status")[:1])).values(
+        "history_id",
+        "history_date",
+        "jurisdiction__code",
+        "jurisdiction__name",
+        "recommendation_id",
+        "recommendation__code",
+        "recommendation__title",
+        "from_status",
+        "status",
+        "basis",
+        "reason",
+        "evidence_url",
+    )[:limit]
 
 
 def _measure_change_query(
@@ -860,15 +876,17 @@ def _measure_change_query(
     history = Measure.history.model
     approved = history.objects.filter(review_status=ReviewStatus.APPROVED)
     previous = _previous_versions(approved)
-    beyond = _beyond("measure", _position_of(values, position), "history_date", "history_id", backwards=newest_first)
-    changes = (
-        approved.filter(beyond)
-        .exclude(history_type="-")
+    changes = _in_time_order(
+        approved.exclude(history_type="-")
         .annotate(from_status=Subquery(previous.values("status")[:1]))
-        .filter(Q(from_status__isnull=True) | ~Q(from_status=F("status")))
+        .filter(Q(from_status__isnull=True) | ~Q(from_status=F("status"))),
+        "measure",
+        values,
+        position,
+        at="history_date",
+        pk="history_id",
+        newest_first=newest_first,
     )
-    if "since" in values:
-        changes = changes.filter(history_date__gte=values["since"])
     if "jurisdiction_ids" in values:
         changes = changes.filter(jurisdiction_id__in=values["jurisdiction_ids"])
     if "recommendation" in values:
@@ -876,8 +894,7 @@ def _measure_change_query(
         changes = changes.filter(id__in=linked)
     if "measure" in values:
         changes = changes.filter(id=values["measure"])
-    order = ("-history_date", "-history_id") if newest_first else ("history_date", "history_id")
-    return changes.order_by(*order).values(
+    return changes.values(
         "history_id",
         "history_date",
         "id",
